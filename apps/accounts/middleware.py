@@ -1,0 +1,30 @@
+from __future__ import annotations
+
+from django.shortcuts import redirect
+from django.utils import translation
+
+# Paths an authenticated-but-not-yet-verified user may still reach.
+MFA_EXEMPT_PREFIXES = ("/accounts/", "/static/", "/healthz", "/readyz", "/api/")
+
+
+class UserPreferencesMiddleware:
+    """Activates the user's language, and holds users who must use MFA (tiers 1–4) at the
+    verification or enrolment step until their session is OTP-verified."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            if user.language:
+                translation.activate(user.language)
+                request.LANGUAGE_CODE = user.language
+            if user.requires_mfa and not user.is_verified() and not request.path.startswith(MFA_EXEMPT_PREFIXES):
+                from apps.accounts.mfa import user_has_device
+
+                target = "accounts:otp_verify" if user_has_device(user) else "accounts:mfa_setup"
+                from django.urls import reverse
+
+                return redirect(f"{reverse(target)}?next={request.get_full_path()}")
+        return self.get_response(request)

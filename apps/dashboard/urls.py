@@ -1,0 +1,11 @@
+from django.urls import path
+
+from apps.dashboard import views
+
+app_name = "dashboard"
+
+urlpatterns = [
+    path("", views.overview, name="overview"),
+    path("settings/", views.settings_page, name="settings"),
+    path("settings/theme/", views.set_theme, name="set-theme"),
+]

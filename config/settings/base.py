@@ -1,0 +1,271 @@
+"""Settings shared by every environment. Every value comes from the environment (12-factor);
+`.env` at the repo root is read for local use."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import environ
+
+BASE_DIR = Path(__file__).resolve().parents[2]
+env = environ.Env()
+if (BASE_DIR / ".env").exists():
+    environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
+
+SECRET_KEY = env("SECRET_KEY", default="dev-only-not-secret-change-me-" + "x" * 20)
+DEBUG = env.bool("DEBUG", default=False)
+BASE_DOMAIN = env("BASE_DOMAIN", default="localhost")
+PLATFORM_HOST = env("PLATFORM_HOST", default=BASE_DOMAIN)
+ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=[BASE_DOMAIN, f".{BASE_DOMAIN}", "127.0.0.1", "testserver"])
+
+# --------------------------------------------------------------------------- apps
+SHARED_APPS = [
+    "django_tenants",
+    "apps.tenancy",  # before django_tenants' commands would win: our migrate_schemas is faster
+    "apps.accounts",
+    "apps.core",
+    "apps.api",
+    "apps.workers",
+    "unfold",
+    "unfold.contrib.filters",
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
+    "axes",
+    "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
+    "django_htmx",
+]
+TENANT_APPS = [
+    "django.contrib.contenttypes",
+    "apps.dashboard",
+]
+INSTALLED_APPS = list(SHARED_APPS) + [a for a in TENANT_APPS if a not in SHARED_APPS]
+# Our tenancy app must come before django_tenants so its migrate_schemas command wins.
+INSTALLED_APPS.remove("apps.tenancy")
+INSTALLED_APPS.insert(0, "apps.tenancy")
+
+TENANT_MODEL = "tenancy.Tenant"
+TENANT_DOMAIN_MODEL = "tenancy.Domain"
+TENANT_LIMIT_SET_CALLS = True
+TENANT_MULTIPROCESSING_MAX_PROCESSES = env.int("TENANT_MIGRATION_PROCESSES", default=2)
+TENANT_TEMPLATE_SCHEMA = "_tenant_template"
+PUBLIC_SCHEMA_URLCONF = "config.urls_public"
+ROOT_URLCONF = "config.urls_tenant"
+DATABASE_ROUTERS = ("django_tenants.routers.TenantSyncRouter",)
+
+MIDDLEWARE = [
+    "apps.core.middleware.HealthCheckMiddleware",
+    "apps.tenancy.middleware.TenantMiddleware",
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "apps.accounts.middleware.UserPreferencesMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
+    "apps.tenancy.middleware.TenantStatusMiddleware",
+    "axes.middleware.AxesMiddleware",
+]
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "django.template.context_processors.i18n",
+                "apps.core.context_processors.platform",
+            ],
+        },
+    }
+]
+WSGI_APPLICATION = "config.wsgi.application"
+ASGI_APPLICATION = "config.asgi.application"
+
+# --------------------------------------------------------------------------- data stores
+if env("DATABASE_URL", default=""):
+    DATABASES = {"default": env.db("DATABASE_URL")}
+    EMBEDDED_POSTGRES = False
+else:
+    from config import embedded
+
+    DATABASES = {"default": embedded.postgres_settings()}
+    EMBEDDED_POSTGRES = True
+DATABASES["default"]["ENGINE"] = "django_tenants.postgresql_backend"
+DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+DATABASES["default"].setdefault("TEST", {})["NAME"] = "test_bizosaas" + env("TEST_DB_SUFFIX", default="")
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+if env("REDIS_URL", default=""):
+    REDIS_URL = env("REDIS_URL")
+    EMBEDDED_REDIS = False
+else:
+    from config import embedded
+
+    REDIS_URL = embedded.redis_url()
+    EMBEDDED_REDIS = True
+
+# Redis logical databases: 0 cache+sessions, 1 broker, 2 results. Tests pick others (see test.py).
+REDIS_DB_CACHE = env.int("REDIS_DB_CACHE", default=0)
+REDIS_DB_BROKER = env.int("REDIS_DB_BROKER", default=1)
+
+
+def redis_db_url(db: int) -> str:
+    base = REDIS_URL.split("?")[0] if REDIS_URL.startswith("unix://") else REDIS_URL.rstrip("/").rsplit("/", 1)[0]
+    if REDIS_URL.startswith("unix://"):
+        return f"{base}?db={db}"
+    return f"{base}/{db}"
+
+
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": redis_db_url(REDIS_DB_CACHE),
+        "KEY_PREFIX": env("CACHE_PREFIX", default="bz"),
+    }
+}
+SESSION_ENGINE = "django.contrib.sessions.backends.cache"
+SESSION_COOKIE_AGE = 60 * 60 * 12
+# One login across subdomains: the session cookie belongs to the base domain.
+SESSION_COOKIE_DOMAIN = env("SESSION_COOKIE_DOMAIN", default=f".{BASE_DOMAIN}") or None
+CSRF_COOKIE_DOMAIN = SESSION_COOKIE_DOMAIN
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
+
+# --------------------------------------------------------------------------- auth
+AUTH_USER_MODEL = "accounts.User"
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2SHA1PasswordHasher",
+    "django.contrib.auth.hashers.ScryptPasswordHasher",
+]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+LOGIN_URL = "accounts:login"
+LOGIN_REDIRECT_URL = "/"
+OTP_TOTP_ISSUER = "BizOSaaS"
+
+# Lockout: a (username, IP) pair is slowed for a while after 5 failures; the victim logging in
+# from another address is not locked out, and the lock lifts by itself.
+AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = env.float("AXES_COOLOFF_HOURS", default=0.25)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_USERNAME_FORM_FIELD = "username"
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "apps.accounts.views.lockout_response"
+AXES_VERBOSE = False
+
+EMAIL_BACKEND = env("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
+DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="BizOSaaS <no-reply@bizosaas.local>")
+
+# --------------------------------------------------------------------------- i18n / static
+LANGUAGE_CODE = "en"
+LANGUAGES = [("en", "English"), ("es", "Español")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+USE_I18N = True
+TIME_ZONE = "UTC"
+USE_TZ = True
+STATIC_URL = "/static/"
+STATIC_ROOT = BASE_DIR / ".data" / "staticfiles"
+STATICFILES_DIRS = [BASE_DIR / "static"]
+WHITENOISE_USE_FINDERS = True
+
+# --------------------------------------------------------------------------- API
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "apps.api.authentication.ApiKeyAuthentication",
+        "apps.api.authentication.VerifiedSessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["apps.api.permissions.IsPlatformUser"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
+    "PAGE_SIZE": 50,
+    "EXCEPTION_HANDLER": "apps.api.exceptions.exception_handler",
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "BizOSaaS Partner API",
+    "DESCRIPTION": "Provision and manage the client businesses (tenants) a partner runs.",
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+}
+
+# --------------------------------------------------------------------------- Celery
+CELERY_BROKER_URL = redis_db_url(REDIS_DB_BROKER)
+CELERY_RESULT_BACKEND = None
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_TASK_DEFAULT_QUEUE = "default"
+CELERY_TASK_ROUTES = {"apps.workers.tasks.*": {"queue": "ops"}}
+CELERY_BEAT_SCHEDULE_FILENAME = str(BASE_DIR / ".data" / "celerybeat-schedule")
+CELERY_HEARTBEAT_SECONDS = env.int("CELERY_HEARTBEAT_SECONDS", default=30)
+
+# --------------------------------------------------------------------------- platform
+SUPPORT_EMAIL = env("SUPPORT_EMAIL", default="support@bizosaas.local")
+DEMO_PASSWORD = env("DEMO_PASSWORD", default="demo-pass-2026")
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="WARNING")},
+    "loggers": {"axes": {"level": "WARNING"}},
+}
+
+UNFOLD = {
+    "SITE_TITLE": "BizOSaaS admin",
+    "SITE_HEADER": "BizOSaaS",
+    "SITE_SYMBOL": "hub",
+    "SHOW_HISTORY": True,
+    "THEME": None,
+    "COLORS": {
+        # Slate: admin primary #334155 is the 700 shade.
+        "primary": {
+            "50": "248 250 252",
+            "100": "241 245 249",
+            "200": "226 232 240",
+            "300": "203 213 225",
+            "400": "148 163 184",
+            "500": "100 116 139",
+            "600": "71 85 105",
+            "700": "51 65 85",
+            "800": "30 41 59",
+            "900": "15 23 42",
+            "950": "2 6 23",
+        },
+    },
+    "STYLES": [lambda request: "/static/admin-theme.css"],
+}
