@@ -21,7 +21,7 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 DATA_DIR = Path(os.environ.get("BIZOSAAS_DATA_DIR", BASE_DIR / ".data")).resolve()
 PG_DIR = DATA_DIR / "pg"
 REDIS_DIR = DATA_DIR / "redis"
-DB_NAME = "bizosaas"
+DB_NAME = os.environ.get("BIZOSAAS_DB_NAME", "bizosaas")
 
 # Servers started by this process (so `make run` stops only what it started).
 started: set[str] = set()
@@ -81,7 +81,7 @@ def _pg_marker() -> Path:
 def ensure_postgres() -> Path:
     """Start the embedded server if needed; return its socket directory."""
     socket_dir = _pg_running_socket_dir()
-    if socket_dir and _pg_marker().exists():
+    if socket_dir and _pg_marker().exists() and DB_NAME in _pg_marker().read_text().split():
         return socket_dir
     with _lock("pg"):
         socket_dir = _pg_running_socket_dir()
@@ -97,7 +97,11 @@ def ensure_postgres() -> Path:
             started.add("postgres")
         if not _pg_marker().exists():
             _pg_bootstrap(socket_dir)
-            _pg_marker().write_text("ok\n")
+            _pg_marker().write_text(DB_NAME + "\n")
+        elif DB_NAME not in _pg_marker().read_text().split():
+            _pg_bootstrap(socket_dir)
+            with open(_pg_marker(), "a") as fh:
+                fh.write(DB_NAME + "\n")
     return socket_dir
 
 
@@ -171,6 +175,7 @@ def ensure_redis() -> Path:
                 "--logfile", str(REDIS_DIR / "redis.log"),
                 "--appendonly", "yes",
                 "--save", "",
+                "--databases", "64",
             ],
             check=True,
         )
