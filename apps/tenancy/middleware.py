@@ -2,19 +2,39 @@
 
 from __future__ import annotations
 
+from contextlib import contextmanager
+
 from django.db import connection
 from django.http import HttpResponseNotFound
 from django.shortcuts import render
 from django_tenants.middleware.main import TenantMainMiddleware
-from django_tenants.utils import get_tenant_domain_model
+
+from apps.tenancy.models import Tenant
+
+# Schema-qualified, so it reads the same whatever search path the pooled connection has.
+TENANT_BY_HOST_SQL = (
+    "SELECT t.* FROM public.tenancy_tenant t JOIN public.tenancy_domain d ON d.tenant_id = t.id WHERE d.domain = %s"
+)
+
+
+@contextmanager
+def _search_path_untouched():
+    """Run a query without django-tenants first issuing `SET search_path` for the previous
+    schema: the lookup below names its schema, so the request's only SET is its tenant's."""
+    previous = connection._setting_search_path
+    connection._setting_search_path = True
+    try:
+        yield
+    finally:
+        connection._setting_search_path = previous
 
 
 class TenantMiddleware(TenantMainMiddleware):
     """django-tenants' host routing with two changes:
 
-    * the domain lookup runs on whatever search path the pooled connection already has (every
-      tenant search path ends in `public`, where domains live), so a request issues exactly one
-      `SET search_path` — the one for its own tenant;
+    * the host -> tenant lookup is one schema-qualified query that does not depend on the
+      connection's search path, so a request issues exactly one `SET search_path` — the one
+      for its own tenant (django-tenants would set `public` first, then the tenant);
     * an unknown host gets a clear 404 page instead of an exception.
     """
 
@@ -23,12 +43,11 @@ class TenantMiddleware(TenantMainMiddleware):
             hostname = self.hostname_from_request(request)
         except Exception:
             return HttpResponseNotFound("Unknown host.", content_type="text/plain")
-        domain_model = get_tenant_domain_model()
-        try:
-            tenant = domain_model.objects.select_related("tenant", "tenant__plan").get(domain=hostname).tenant
-        except domain_model.DoesNotExist:
-            response = render(request, "tenancy/unknown_host.html", {"hostname": hostname}, status=404)
-            return response
+        with _search_path_untouched():
+            found = list(Tenant.objects.raw(TENANT_BY_HOST_SQL, [hostname]))
+        if not found:
+            return render(request, "tenancy/unknown_host.html", {"hostname": hostname}, status=404)
+        tenant = found[0]
         tenant.domain_url = hostname
         request.tenant = tenant
         connection.set_tenant(tenant)

@@ -37,4 +37,4 @@ def tenant_access_role(*, user, tenant: Tenant) -> str | None:
         return "staff"
     if user.is_partner and tenant.partner_id == user.pk:
         return "partner"
-    return Membership.objects.filter(user=user, tenant=tenant).values_list("role", flat=True).first()
+    return Membership.objects.filter(user=user, tenant=tenant).order_by().values_list("role", flat=True).first()

@@ -135,6 +135,13 @@ def redis_db_url(db: int) -> str:
     return f"{base}/{db}"
 
 
+def broker_url(db: int) -> str:
+    """Kombu spells a Redis Unix socket `redis+socket://PATH?virtual_host=DB`."""
+    if REDIS_URL.startswith("unix://"):
+        return f"redis+socket://{REDIS_URL[len('unix://'):].split('?')[0]}?virtual_host={db}"
+    return redis_db_url(db)
+
+
 CACHES = {
     "default": {
         "BACKEND": "django.core.cache.backends.redis.RedisCache",
@@ -145,7 +152,13 @@ CACHES = {
 SESSION_ENGINE = "django.contrib.sessions.backends.cache"
 SESSION_COOKIE_AGE = 60 * 60 * 12
 # One login across subdomains: the session cookie belongs to the base domain.
-SESSION_COOKIE_DOMAIN = env("SESSION_COOKIE_DOMAIN", default=f".{BASE_DOMAIN}") or None
+# Except on "localhost": browsers treat it as a top-level domain and silently drop a cookie
+# with Domain=.localhost (checked in Chromium 156: the Set-Cookie is rejected, so no one can
+# sign in on acme.localhost). There the cookies stay host-only (None), so local development
+# signs in per host. Any real base domain (or an explicit SESSION_COOKIE_DOMAIN) shares them.
+SESSION_COOKIE_DOMAIN = (
+    env("SESSION_COOKIE_DOMAIN", default=None if BASE_DOMAIN == "localhost" else f".{BASE_DOMAIN}") or None
+)
 CSRF_COOKIE_DOMAIN = SESSION_COOKIE_DOMAIN
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
@@ -197,6 +210,7 @@ STATIC_URL = "/static/"
 STATIC_ROOT = BASE_DIR / ".data" / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 WHITENOISE_USE_FINDERS = True
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 
 # --------------------------------------------------------------------------- API
 REST_FRAMEWORK = {
@@ -223,7 +237,7 @@ SPECTACULAR_SETTINGS = {
 }
 
 # --------------------------------------------------------------------------- Celery
-CELERY_BROKER_URL = redis_db_url(REDIS_DB_BROKER)
+CELERY_BROKER_URL = broker_url(REDIS_DB_BROKER)
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True

@@ -1,5 +1,5 @@
 from .base import *  # noqa: F403
-from .base import CACHES, env, redis_db_url
+from .base import CACHES, DATABASES, broker_url, env, redis_db_url
 
 DEBUG = False
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
@@ -12,5 +12,5 @@ PASSWORD_HASHERS = [
 _suffix = env.int("TEST_REDIS_OFFSET", default=8)
 CACHES["default"]["LOCATION"] = redis_db_url(_suffix)
 CACHES["default"]["KEY_PREFIX"] = "bztest"
-CELERY_BROKER_URL = redis_db_url(_suffix + 1)
-CONN_MAX_AGE = 0
+CELERY_BROKER_URL = broker_url(_suffix + 1)
+DATABASES["default"]["CONN_MAX_AGE"] = 0

@@ -1,0 +1,60 @@
+from __future__ import annotations
+
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from apps.tenancy.instrumentation import count_search_path_sets
+from apps.tenancy.services import tenant_set_status
+
+
+def test_host_routing__tenant_host__serves_tenant_urls(client, acme, user_factory):
+    member = user_factory(tenant=acme, role="member")
+    client.force_login(member)
+    response = client.get("/app/", HTTP_HOST="acme.localhost")
+    assert response.status_code == 200
+    assert response.wsgi_request.tenant.slug == "acme"
+
+
+def test_host_routing__platform_host__serves_platform_urls(client, platform):
+    response = client.get("/api/schema/", HTTP_HOST="localhost")
+    assert response.status_code == 200
+    assert client.get("/app/", HTTP_HOST="localhost").status_code == 404
+
+
+def test_host_routing__unknown_host__clear_404_page(client, platform):
+    response = client.get("/app/", HTTP_HOST="nobody.localhost")
+    assert response.status_code == 404
+    assert b"nobody.localhost" in response.content
+
+
+def test_host_routing__tenant_root__redirects_to_dashboard(client, acme):
+    response = client.get("/", HTTP_HOST="acme.localhost")
+    assert response.status_code == 302
+    assert response["Location"] == "/app/"
+
+
+def test_request_path__dashboard_page__tenant_and_user_in_two_queries_one_search_path(client, acme, user_factory):
+    member = user_factory(tenant=acme, role="owner")
+    client.force_login(member)
+    client.get("/app/", HTTP_HOST="acme.localhost")  # warm-up: template and URL caches
+    connection.set_schema_to_public()
+    with count_search_path_sets(connection) as sets, CaptureQueriesContext(connection) as queries:
+        response = client.get("/app/", HTTP_HOST="acme.localhost")
+    assert response.status_code == 200
+    sql = [q["sql"] for q in queries.captured_queries]
+    resolve = [s for s in sql if "tenancy_domain" in s or s.startswith('SELECT "accounts_user"')]
+    assert len(resolve) <= 2, sql
+    assert any("tenancy_domain" in s for s in sql[:1]), "the tenant is resolved first"
+    assert sets == [[acme.schema_name, "public"]], sets
+
+
+def test_suspended_tenant__dashboard__423_page_and_data_untouched(client, acme, user_factory):
+    member = user_factory(tenant=acme, role="owner")
+    tenant_set_status(tenant=acme, status="suspended", reason="Unpaid invoice")
+    client.force_login(member)
+    response = client.get("/app/", HTTP_HOST="acme.localhost")
+    assert response.status_code == 423
+    assert b"suspended" in response.content.lower()
+    assert b"Unpaid invoice" in response.content
+    tenant_set_status(tenant=acme, status="active")
+    assert client.get("/app/", HTTP_HOST="acme.localhost").status_code == 200
