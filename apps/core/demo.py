@@ -67,7 +67,9 @@ def demo_seed(*, password: str | None = None) -> list[DemoLogin]:
     for slug, name, plan, industry, managed in TENANTS:
         tenant = Tenant.objects.filter(slug=slug).first()
         if tenant is None:
-            tenant = tenant_create(name=name, slug=slug, plan=plan, industry=industry, partner=partner if managed else None)
+            tenant = tenant_create(
+                name=name, slug=slug, plan=plan, industry=industry, partner=partner if managed else None
+            )
         for role in ("owner", "member"):
             email = f"{role}@{slug}.demo"
             user = _user(email, Tier.NONE, password)

@@ -54,6 +54,10 @@ def readiness(max_age: float = 5.0) -> dict:
             checks[name] = fn()
         except Exception as exc:  # a readiness probe reports failures, it does not raise them
             checks[name] = {"ok": False, "error": f"{type(exc).__name__}: {exc}"[:300]}
-    result = {"ok": all(c["ok"] for c in checks.values()), "checks": checks, "version": settings.SPECTACULAR_SETTINGS["VERSION"]}
+    result = {
+        "ok": all(c["ok"] for c in checks.values()),
+        "checks": checks,
+        "version": settings.SPECTACULAR_SETTINGS["VERSION"],
+    }
     _ready_cache.update(at=now, result=result)
     return result

@@ -16,5 +16,7 @@ class HealthCheckMiddleware:
             from apps.core.health import readiness
 
             result = readiness()
-            return JsonResponse({"status": "ready" if result["ok"] else "not ready", **result}, status=200 if result["ok"] else 503)
+            return JsonResponse(
+                {"status": "ready" if result["ok"] else "not ready", **result}, status=200 if result["ok"] else 503
+            )
         return self.get_response(request)

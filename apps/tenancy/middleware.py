@@ -73,7 +73,7 @@ class TenantStatusMiddleware:
         exempt = path.startswith(("/static/", "/accounts/logout"))
         if not exempt and tenant.status == tenant.Status.SUSPENDED:
             return render(request, "tenancy/suspended.html", {"tenant": tenant}, status=423)
-        if not exempt and tenant.status == tenant.Status.ARCHIVED and request.method not in SAFE_METHODS:
-            if not path.startswith("/accounts/"):
-                return render(request, "tenancy/archived.html", {"tenant": tenant}, status=423)
+        writes_blocked = tenant.status == tenant.Status.ARCHIVED and request.method not in SAFE_METHODS
+        if not exempt and writes_blocked and not path.startswith("/accounts/"):
+            return render(request, "tenancy/archived.html", {"tenant": tenant}, status=423)
         return self.get_response(request)

@@ -139,9 +139,7 @@ def applied_migrations(schemas: Iterable[str]) -> dict[str, set[tuple[str, str]]
         present = [row[0] for row in cursor.fetchall()]
         if not present:
             return result
-        parts = [
-            f"SELECT %s, app, name FROM {connection.ops.quote_name(s)}.django_migrations" for s in present
-        ]
+        parts = [f"SELECT %s, app, name FROM {connection.ops.quote_name(s)}.django_migrations" for s in present]
         # Chunk the UNION so a fleet of thousands stays within sane statement sizes.
         for i in range(0, len(parts), 500):
             chunk = parts[i : i + 500]

@@ -15,8 +15,24 @@ from apps.tenancy.schema_template import clone_template
 SLUG_RE = re.compile(r"^[a-z][a-z0-9-]{1,38}[a-z0-9]$")
 DOMAIN_RE = re.compile(r"^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z0-9-]{2,63}$")
 RESERVED_SLUGS = {
-    "www", "admin", "api", "app", "public", "static", "media", "mail", "smtp", "help",
-    "support", "status", "platform", "template", "tenant", "dashboard", "pg", "information",
+    "www",
+    "admin",
+    "api",
+    "app",
+    "public",
+    "static",
+    "media",
+    "mail",
+    "smtp",
+    "help",
+    "support",
+    "status",
+    "platform",
+    "template",
+    "tenant",
+    "dashboard",
+    "pg",
+    "information",
 }
 
 
@@ -99,7 +115,9 @@ def tenant_create(
 
 def tenant_set_status(*, tenant: Tenant, status: str, reason: str = "") -> Tenant:
     if status not in Tenant.Status.values:
-        raise ValidationError({"status": f"Unknown status “{status}”. Choose one of: {', '.join(Tenant.Status.values)}."})
+        raise ValidationError(
+            {"status": f"Unknown status “{status}”. Choose one of: {', '.join(Tenant.Status.values)}."}
+        )
     if tenant.is_public:
         raise ValidationError({"status": "The platform itself cannot change status."})
     if tenant.status == status:
@@ -111,7 +129,9 @@ def tenant_set_status(*, tenant: Tenant, status: str, reason: str = "") -> Tenan
     return tenant
 
 
-def tenant_update(*, tenant: Tenant, name: str | None = None, plan: str | None = None, industry: str | None = None) -> Tenant:
+def tenant_update(
+    *, tenant: Tenant, name: str | None = None, plan: str | None = None, industry: str | None = None
+) -> Tenant:
     fields = []
     if name is not None:
         if not name.strip():
@@ -150,5 +170,7 @@ def platform_tenant_ensure() -> Tenant:
     if tenant is None:
         tenant = Tenant.objects.create(schema_name="public", name="BizOSaaS platform", slug="platform")
     for host in {settings.PLATFORM_HOST, "127.0.0.1"}:
-        Domain.objects.get_or_create(domain=host, defaults={"tenant": tenant, "is_primary": host == settings.PLATFORM_HOST})
+        Domain.objects.get_or_create(
+            domain=host, defaults={"tenant": tenant, "is_primary": host == settings.PLATFORM_HOST}
+        )
     return tenant

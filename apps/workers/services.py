@@ -15,6 +15,8 @@ def heartbeat_record(*, hostname: str, queues: str = "") -> WorkerHeartbeat:
         hostname=hostname, defaults={"last_seen": now, "beats": 1, "pid": os.getpid(), "queues": queues}
     )
     if not created:
-        WorkerHeartbeat.objects.filter(pk=beat.pk).update(last_seen=now, beats=F("beats") + 1, pid=os.getpid(), queues=queues)
+        WorkerHeartbeat.objects.filter(pk=beat.pk).update(
+            last_seen=now, beats=F("beats") + 1, pid=os.getpid(), queues=queues
+        )
         beat.refresh_from_db()
     return beat

@@ -138,7 +138,7 @@ def redis_db_url(db: int) -> str:
 def broker_url(db: int) -> str:
     """Kombu spells a Redis Unix socket `redis+socket://PATH?virtual_host=DB`."""
     if REDIS_URL.startswith("unix://"):
-        return f"redis+socket://{REDIS_URL[len('unix://'):].split('?')[0]}?virtual_host={db}"
+        return f"redis+socket://{REDIS_URL[len('unix://') :].split('?')[0]}?virtual_host={db}"
     return redis_db_url(db)
 
 

@@ -23,9 +23,26 @@ def celery_worker_process(transactional_db):
     log = Path(settings.BASE_DIR) / ".data" / f"test-worker-{os.getpid()}.log"
     with open(log, "w") as fh:
         proc = subprocess.Popen(
-            [str(bin_dir / "celery"), "-A", "config", "worker", "-Q", "default,ops", "--pool", "solo",
-             "--loglevel", "INFO", "--hostname", f"testworker{os.getpid()}@%h", "--without-gossip", "--without-mingle"],
-            env=env, cwd=settings.BASE_DIR, stdout=fh, stderr=subprocess.STDOUT,
+            [
+                str(bin_dir / "celery"),
+                "-A",
+                "config",
+                "worker",
+                "-Q",
+                "default,ops",
+                "--pool",
+                "solo",
+                "--loglevel",
+                "INFO",
+                "--hostname",
+                f"testworker{os.getpid()}@%h",
+                "--without-gossip",
+                "--without-mingle",
+            ],
+            env=env,
+            cwd=settings.BASE_DIR,
+            stdout=fh,
+            stderr=subprocess.STDOUT,
         )
     deadline = time.monotonic() + 60
     while "ready." not in log.read_text():

@@ -42,7 +42,8 @@ def test_tenant_task__queued_in_a_tenant__runs_in_that_schema_only(celery_worker
 
     # Then the worker writes into acme's schema, and globex sees nothing
     setting = wait_for(landed)
-    assert setting is not None and setting.value == {"name": "Manufacturing"}
+    assert setting is not None
+    assert setting.value == {"name": "Manufacturing"}
     with schema_context(globex.schema_name):
         assert not TenantSetting.objects.filter(key="industry").exists()
 

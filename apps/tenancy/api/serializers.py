@@ -1,11 +1,17 @@
 from django.conf import settings
 from rest_framework import serializers
 
+from apps.api.serializers import StrictInputSerializer
 from apps.tenancy.models import Plan, Tenant
 
 
+def tenant_dashboard_url(tenant: Tenant) -> str:
+    scheme = "https" if getattr(settings, "SESSION_COOKIE_SECURE", False) else "http"
+    return f"{scheme}://{tenant.slug}.{settings.BASE_DOMAIN}/app/"
+
+
 class TenantOutputSerializer(serializers.ModelSerializer):
-    tier = serializers.CharField(source="plan.code", default=None)
+    tier = serializers.CharField(source="plan.code", default=None, help_text="The subscription plan.")
     partner = serializers.EmailField(source="partner.email", default=None)
     url = serializers.SerializerMethodField()
 
@@ -14,21 +20,28 @@ class TenantOutputSerializer(serializers.ModelSerializer):
         fields = ["slug", "name", "status", "status_reason", "tier", "partner", "industry", "url", "created_at"]
 
     def get_url(self, obj) -> str:
-        return f"http://{obj.slug}.{settings.BASE_DOMAIN}/app/"
+        return tenant_dashboard_url(obj)
 
 
-class TenantCreateInputSerializer(serializers.Serializer):
+class TenantListFilterSerializer(StrictInputSerializer):
+    status = serializers.ChoiceField(choices=Tenant.Status.choices, required=False)
+    limit = serializers.IntegerField(required=False, min_value=1)
+    offset = serializers.IntegerField(required=False, min_value=0)
+    format = serializers.CharField(required=False)  # DRF's ?format= override
+
+
+class TenantCreateInputSerializer(StrictInputSerializer):
     name = serializers.CharField(max_length=120)
-    slug = serializers.CharField(max_length=40)
+    slug = serializers.CharField(max_length=40, help_text="3–40 lowercase letters, digits and hyphens; the subdomain.")
     tier = serializers.ChoiceField(choices=Plan.Code.choices, default=Plan.Code.FREE)
     industry = serializers.CharField(max_length=80, required=False, allow_blank=True, default="")
     domain = serializers.CharField(max_length=253, required=False, allow_blank=True, default="")
-    partner = serializers.EmailField(required=False, help_text="Staff only: the managing partner's email.")
+    partner = serializers.EmailField(required=False, help_text="Platform admins only: the managing partner's email.")
 
 
-class TenantUpdateInputSerializer(serializers.Serializer):
+class TenantUpdateInputSerializer(StrictInputSerializer):
     name = serializers.CharField(max_length=120, required=False)
     status = serializers.ChoiceField(choices=Tenant.Status.choices, required=False)
-    reason = serializers.CharField(max_length=255, required=False, allow_blank=True, default="")
+    reason = serializers.CharField(max_length=255, required=False, allow_blank=True, help_text="Why the status changes.")
     tier = serializers.ChoiceField(choices=Plan.Code.choices, required=False)
     industry = serializers.CharField(max_length=80, required=False, allow_blank=True)

@@ -18,4 +18,6 @@ class Command(BaseCommand):
         device = TOTPDevice.objects.filter(user__email__iexact=options["email"], confirmed=True).first()
         if device is None:
             raise CommandError(f"{options['email']} has no confirmed TOTP device.")
-        self.stdout.write(f"{totp(device.bin_key, step=device.step, t0=device.t0, digits=device.digits):0{device.digits}d}")
+        self.stdout.write(
+            f"{totp(device.bin_key, step=device.step, t0=device.t0, digits=device.digits):0{device.digits}d}"
+        )

@@ -24,12 +24,20 @@ class Command(MigrateSchemasCommand):
 
     def add_arguments(self, parser):
         super().add_arguments(parser)
-        parser.add_argument("--all-schemas", action="store_true", help="Run migrate in every schema, even up-to-date ones.")
+        parser.add_argument(
+            "--all-schemas", action="store_true", help="Run migrate in every schema, even up-to-date ones."
+        )
 
     def handle(self, *args, **options):
         fleet_run = options.get("tenant") or not options.get("shared")
         targeted = options.get("schema_name")
-        if not fleet_run or targeted or options.get("all_schemas") or options.get("app_label") or options.get("migration_name"):
+        if (
+            not fleet_run
+            or targeted
+            or options.get("all_schemas")
+            or options.get("app_label")
+            or options.get("migration_name")
+        ):
             return super().handle(*args, **options)
 
         started = time.perf_counter()
@@ -51,7 +59,9 @@ class Command(MigrateSchemasCommand):
         if not schema_exists(template):
             todo.append(template)
         if verbosity >= 1:
-            self.stdout.write(f"Tenant schemas: {len(schemas)}; up to date: {len(schemas) - len(todo) + (0 if schema_exists(template) else 1)}; to migrate: {len(todo)}")
+            self.stdout.write(
+                f"Tenant schemas: {len(schemas)}; up to date: {len(schemas) - len(todo) + (0 if schema_exists(template) else 1)}; to migrate: {len(todo)}"
+            )
         if todo:
             from django.db import connection as conn
 
