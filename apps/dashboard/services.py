@@ -22,3 +22,14 @@ def user_update_profile(*, user: User, full_name: str) -> User:
         user.full_name = full_name
         user.save(update_fields=["full_name"])
     return user
+
+
+def tenant_setting_set(*, key: str, value: dict):
+    """Upsert a setting in the current tenant's schema (idempotent; used by tasks and onboarding)."""
+    from apps.dashboard.models import TenantSetting
+
+    key = (key or "").strip()
+    if not key or len(key) > 100:
+        raise ValidationError({"key": "A key of 1–100 characters is required."})
+    setting, _created = TenantSetting.objects.update_or_create(key=key, defaults={"value": value})
+    return setting

@@ -71,8 +71,8 @@ class Command(MigrateSchemasCommand):
             codename = options.get("executor") or "standard"
             if len(todo) > 2 and codename == "standard" and settings.TENANT_MULTIPROCESSING_MAX_PROCESSES > 1:
                 codename = "multiprocessing"
-            self.options = {**self.options, "shared": False, "tenant": True}
-            executor = get_executor(codename=codename)(self.args, self.options)
+            tenant_options = {**options, "shared": False, "tenant": True}
+            executor = get_executor(codename=codename)(args, tenant_options)
             executor.run_migrations(tenants=todo)
         if verbosity >= 1:
             self.stdout.write(f"Fleet migration done in {time.perf_counter() - started:.2f}s")
