@@ -11,6 +11,9 @@ from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 BACKUP_CODE_COUNT = 10
+# Set at password login when the user has a device: the session must pass the code step even
+# for users to whom MFA is optional (tier 0), see UserPreferencesMiddleware.
+MFA_PENDING_SESSION_KEY = "mfa_pending"
 
 
 def user_has_device(user) -> bool:

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from django.shortcuts import redirect
 from django.utils import translation
 
@@ -8,8 +10,9 @@ MFA_EXEMPT_PREFIXES = ("/accounts/", "/static/", "/healthz", "/readyz", "/api/")
 
 
 class UserPreferencesMiddleware:
-    """Activates the user's language, and holds users who must use MFA (tiers 1–4) at the
-    verification or enrolment step until their session is OTP-verified."""
+    """Activates the user's language, and holds users who must use MFA (tiers 1–4), and users
+    who signed in with an optional device, at the verification or enrolment step until their
+    session is OTP-verified."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -20,11 +23,14 @@ class UserPreferencesMiddleware:
             if user.language:
                 translation.activate(user.language)
                 request.LANGUAGE_CODE = user.language
-            if user.requires_mfa and not user.is_verified() and not request.path.startswith(MFA_EXEMPT_PREFIXES):
+            from apps.accounts.mfa import MFA_PENDING_SESSION_KEY
+
+            must_verify = user.requires_mfa or request.session.get(MFA_PENDING_SESSION_KEY, False)
+            if must_verify and not user.is_verified() and not request.path.startswith(MFA_EXEMPT_PREFIXES):
                 from apps.accounts.mfa import user_has_device
 
                 target = "accounts:otp_verify" if user_has_device(user) else "accounts:mfa_setup"
                 from django.urls import reverse
 
-                return redirect(f"{reverse(target)}?next={request.get_full_path()}")
+                return redirect(f"{reverse(target)}?{urlencode({'next': request.get_full_path()})}")
         return self.get_response(request)

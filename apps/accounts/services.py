@@ -14,9 +14,12 @@ from django.utils import timezone
 from apps.accounts.models import ApiKey, Membership, Theme, Tier, User
 
 API_KEY_PREFIX = "bz_"
+API_KEY_NAME_MAX = 80
 
 
-def user_create(*, email: str, password: str, tier: int = Tier.NONE, full_name: str = "", check_password: bool = True) -> User:
+def user_create(
+    *, email: str, password: str, tier: int = Tier.NONE, full_name: str = "", check_password: bool = True
+) -> User:
     email = (email or "").strip().lower()
     try:
         validate_email(email)
@@ -80,13 +83,18 @@ def api_key_create(*, user: User, name: str = "default") -> tuple[ApiKey, str]:
     """Returns the stored key and the raw key; the raw key is never stored or shown again."""
     if not user.is_active:
         raise ValidationError({"user": "Inactive users cannot hold API keys."})
+    if user.tier < Tier.PARTNER:
+        raise ValidationError({"user": f"{user.email} is a tenant user; API keys are for partners and platform staff."})
+    name = (name or "").strip() or "default"
+    if len(name) > API_KEY_NAME_MAX:
+        raise ValidationError({"name": f"At most {API_KEY_NAME_MAX} characters."})
     with transaction.atomic():
         while True:
             prefix = secrets.token_hex(4)
             if not ApiKey.objects.filter(prefix=prefix).exists():
                 break
         raw = f"{API_KEY_PREFIX}{prefix}_{secrets.token_urlsafe(32)}"
-        key = ApiKey.objects.create(user=user, name=name[:80] or "default", prefix=prefix, digest=_digest(raw))
+        key = ApiKey.objects.create(user=user, name=name, prefix=prefix, digest=_digest(raw))
     return key, raw
 
 
@@ -108,3 +116,13 @@ def api_key_authenticate(raw: str) -> ApiKey | None:
     if key is not None and (key.last_used_at is None or (timezone.now() - key.last_used_at).total_seconds() > 60):
         ApiKey.objects.filter(pk=key.pk).update(last_used_at=timezone.now())
     return key
+
+
+def login_lockout_clear(*, email: str) -> int:
+    """Forget failed sign-ins for this email (every address), e.g. after a password reset."""
+    from axes.utils import reset
+
+    email = (email or "").strip().lower()
+    if not email:  # axes would read "no username" as "every username"
+        return 0
+    return reset(username=email)

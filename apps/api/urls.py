@@ -1,20 +1,35 @@
-from django.urls import include, path
+from django.conf import settings
+from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 from rest_framework.permissions import AllowAny
 
-from apps.accounts.api.views import MeView
+from apps.accounts.api import views as accounts_views
+from apps.api.exceptions import not_found
 from apps.tenancy.api import views as tenancy_views
 
 v1 = [
-    path("me/", MeView.as_view(), name="me"),
+    path("me/", accounts_views.MeView.as_view(), name="me"),
+    path("api-keys/", accounts_views.ApiKeyListCreateView.as_view(), name="api-key-list"),
+    path("api-keys/<slug:prefix>/", accounts_views.ApiKeyRevokeView.as_view(), name="api-key-detail"),
     path("tenants/", tenancy_views.TenantListCreateView.as_view(), name="tenant-list"),
     path("tenants/<slug:slug>/", tenancy_views.TenantDetailView.as_view(), name="tenant-detail"),
     path("tenants/<slug:slug>/members/", tenancy_views.TenantMembersView.as_view(), name="tenant-members"),
 ]
 
+# The schema and the docs are public (they describe the API, they hold no data); the docs'
+# JavaScript and CSS come from drf-spectacular-sidecar's static files, so they work offline.
+public = {"permission_classes": [AllowAny], "authentication_classes": []}
+
 urlpatterns = [
     path("v1/", include((v1, "api"), namespace="v1")),
-    path("schema/", SpectacularAPIView.as_view(permission_classes=[AllowAny], authentication_classes=[]), name="schema"),
-    path("docs/", SpectacularSwaggerView.as_view(url_name="schema", permission_classes=[AllowAny], authentication_classes=[]), name="api-docs"),
-    path("redoc/", SpectacularRedocView.as_view(url_name="schema", permission_classes=[AllowAny], authentication_classes=[]), name="api-redoc"),
+    # The schema is built from the platform host's URLs (ROOT_URLCONF is the tenant hosts' one).
+    path("schema/", SpectacularAPIView.as_view(urlconf=settings.PUBLIC_SCHEMA_URLCONF, **public), name="schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="schema", **public), name="api-docs"),
+    path(
+        "redoc/",
+        SpectacularRedocView.as_view(url_name="schema", template_name="api/redoc.html", **public),
+        name="api-redoc",
+    ),
+    # Paths ending in "/" that match nothing get a JSON 404; others keep APPEND_SLASH's redirect.
+    re_path(r"^.*/$", not_found),
 ]

@@ -26,9 +26,9 @@ SHARED_APPS = [
     "apps.core",
     "apps.api",
     "apps.workers",
-    "unfold",
+    "unfold.apps.BasicAppConfig",
     "unfold.contrib.filters",
-    "django.contrib.admin",
+    "apps.core.admin_config.PlatformAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -234,6 +234,8 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # The API lives on the platform host; `manage.py spectacular` must read its URL conf.
+    "SERVE_URLCONF": "config.urls_public",
 }
 
 # --------------------------------------------------------------------------- Celery
@@ -265,7 +267,68 @@ UNFOLD = {
     "SITE_SYMBOL": "hub",
     "SHOW_HISTORY": True,
     "THEME": None,
+    "DASHBOARD_CALLBACK": "apps.core.admin_site.dashboard_callback",
+    "SIDEBAR": {
+        "show_search": True,
+        "show_all_applications": "apps.core.admin_site.sidebar_super_admin",
+        "navigation": [
+            {
+                "title": "Fleet",
+                "items": [
+                    {"title": "Dashboard", "icon": "dashboard", "link": "/admin/"},
+                    {"title": "Tenants", "icon": "apartment", "link": "/admin/tenancy/tenant/"},
+                    {"title": "Domains", "icon": "language", "link": "/admin/tenancy/domain/"},
+                    {"title": "Plans", "icon": "sell", "link": "/admin/tenancy/plan/"},
+                ],
+            },
+            {
+                "title": "Identity",
+                "items": [
+                    {"title": "Users", "icon": "person", "link": "/admin/accounts/user/"},
+                    {"title": "Memberships", "icon": "group", "link": "/admin/accounts/membership/"},
+                    {"title": "API keys", "icon": "key", "link": "/admin/accounts/apikey/"},
+                ],
+            },
+            {
+                "title": "Operations",
+                "items": [
+                    {"title": "Worker heartbeats", "icon": "monitor_heart", "link": "/admin/workers/workerheartbeat/"},
+                ],
+            },
+            {
+                "title": "Security",
+                "items": [
+                    {
+                        "title": "Authenticator devices",
+                        "icon": "phonelink_lock",
+                        "link": "/admin/otp_totp/totpdevice/",
+                        "permission": "apps.core.admin_site.sidebar_super_admin",
+                    },
+                    {
+                        "title": "Sign-in lockouts",
+                        "icon": "lock_clock",
+                        "link": "/admin/axes/accessattempt/",
+                        "permission": "apps.core.admin_site.sidebar_super_admin",
+                    },
+                ],
+            },
+        ],
+    },
     "COLORS": {
+        # Neutral base in slate too: base-50 is the light background #f8fafc, base-900 the dark #0f172a.
+        "base": {
+            "50": "248 250 252",
+            "100": "241 245 249",
+            "200": "226 232 240",
+            "300": "203 213 225",
+            "400": "148 163 184",
+            "500": "100 116 139",
+            "600": "71 85 105",
+            "700": "51 65 85",
+            "800": "30 41 59",
+            "900": "15 23 42",
+            "950": "2 6 23",
+        },
         # Slate: admin primary #334155 is the 700 shade.
         "primary": {
             "50": "248 250 252",

@@ -11,8 +11,8 @@ def tenant_dashboard_url(tenant: Tenant) -> str:
 
 
 class TenantOutputSerializer(serializers.ModelSerializer):
-    tier = serializers.CharField(source="plan.code", default=None, help_text="The subscription plan.")
-    partner = serializers.EmailField(source="partner.email", default=None)
+    tier = serializers.CharField(source="plan.code", default=None, allow_null=True, help_text="The subscription plan.")
+    partner = serializers.EmailField(source="partner.email", default=None, allow_null=True)
     url = serializers.SerializerMethodField()
 
     class Meta:
@@ -27,7 +27,6 @@ class TenantListFilterSerializer(StrictInputSerializer):
     status = serializers.ChoiceField(choices=Tenant.Status.choices, required=False)
     limit = serializers.IntegerField(required=False, min_value=1)
     offset = serializers.IntegerField(required=False, min_value=0)
-    format = serializers.CharField(required=False)  # DRF's ?format= override
 
 
 class TenantCreateInputSerializer(StrictInputSerializer):
@@ -42,6 +41,8 @@ class TenantCreateInputSerializer(StrictInputSerializer):
 class TenantUpdateInputSerializer(StrictInputSerializer):
     name = serializers.CharField(max_length=120, required=False)
     status = serializers.ChoiceField(choices=Tenant.Status.choices, required=False)
-    reason = serializers.CharField(max_length=255, required=False, allow_blank=True, help_text="Why the status changes.")
+    reason = serializers.CharField(
+        max_length=255, required=False, allow_blank=True, help_text="Why the status changes."
+    )
     tier = serializers.ChoiceField(choices=Plan.Code.choices, required=False)
     industry = serializers.CharField(max_length=80, required=False, allow_blank=True)

@@ -7,10 +7,10 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
 from rest_framework.response import Response
-from rest_framework.settings import api_settings
 from rest_framework.views import APIView
 
 from apps.accounts.api.serializers import MembershipOutputSerializer
+from apps.api.pagination import ApiPagination
 from apps.api.serializers import ERROR_RESPONSES, ErrorSerializer
 from apps.tenancy import selectors
 from apps.tenancy.api import actions
@@ -23,16 +23,17 @@ from apps.tenancy.api.serializers import (
 
 
 class TenantListCreateView(APIView):
-    pagination_class = api_settings.DEFAULT_PAGINATION_CLASS
+    pagination_class = ApiPagination
 
     @extend_schema(
         parameters=[
             OpenApiParameter("status", OpenApiTypes.STR, enum=["active", "suspended", "archived"]),
-            OpenApiParameter("limit", OpenApiTypes.INT),
+            OpenApiParameter("limit", OpenApiTypes.INT, description="Page size (default 50, at most 200)."),
             OpenApiParameter("offset", OpenApiTypes.INT),
         ],
         responses={200: TenantOutputSerializer(many=True), **ERROR_RESPONSES},
         summary="Tenants you can see (a partner: the ones it manages; staff: all)",
+        tags=["tenants"],
     )
     def get(self, request):
         filters = TenantListFilterSerializer(data=request.query_params)
@@ -48,6 +49,7 @@ class TenantListCreateView(APIView):
         request=TenantCreateInputSerializer,
         responses={201: TenantOutputSerializer, **ERROR_RESPONSES},
         summary="Provision a tenant",
+        tags=["tenants"],
     )
     def post(self, request):
         data = TenantCreateInputSerializer(data=request.data)
@@ -66,7 +68,7 @@ class TenantListCreateView(APIView):
 
 
 class TenantDetailView(APIView):
-    @extend_schema(responses={200: TenantOutputSerializer, **ERROR_RESPONSES}, summary="One tenant")
+    @extend_schema(responses={200: TenantOutputSerializer, **ERROR_RESPONSES}, summary="One tenant", tags=["tenants"])
     def get(self, request, slug):
         return Response(TenantOutputSerializer(actions.tenant_get_for_actor(actor=request.user, slug=slug)).data)
 
@@ -74,6 +76,7 @@ class TenantDetailView(APIView):
         request=TenantUpdateInputSerializer,
         responses={200: TenantOutputSerializer, **ERROR_RESPONSES},
         summary="Rename, change plan, suspend or activate (archiving: platform admins)",
+        tags=["tenants"],
     )
     def patch(self, request, slug):
         tenant = actions.tenant_get_for_actor(actor=request.user, slug=slug)
@@ -87,6 +90,7 @@ class TenantMembersView(APIView):
     @extend_schema(
         responses={200: MembershipOutputSerializer(many=True), 423: ErrorSerializer, **ERROR_RESPONSES},
         summary="The tenant's users and roles",
+        tags=["tenants"],
     )
     def get(self, request, slug):
         tenant = actions.tenant_get_for_actor(actor=request.user, slug=slug)
