@@ -44,7 +44,8 @@ def test_request_path__dashboard_page__tenant_and_user_in_two_queries_one_search
     sql = [q["sql"] for q in queries.captured_queries if not q["sql"].startswith("SET search_path")]
     # The tenant (by host) and the user (by session) are the first two queries; the rest is the page.
     assert "public.tenancy_domain" in sql[0], sql
-    assert sql[1].startswith('SELECT "accounts_user"') and f'"accounts_user"."id" = {member.pk}' in sql[1], sql
+    assert sql[1].startswith('SELECT "accounts_user"'), sql
+    assert f'"accounts_user"."id" = {member.pk}' in sql[1], sql
     assert not any("tenancy_domain" in s for s in sql[1:]), "the tenant is looked up once"
     assert sets == [[acme.schema_name, "public"]], sets
 
