@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db.models import QuerySet
 
 from apps.tenancy.models import Tenant
@@ -38,3 +39,10 @@ def tenant_access_role(*, user, tenant: Tenant) -> str | None:
     if user.is_partner and tenant.partner_id == user.pk:
         return "partner"
     return Membership.objects.filter(user=user, tenant=tenant).order_by().values_list("role", flat=True).first()
+
+
+def tenant_dashboard_url(tenant: Tenant) -> str:
+    """Where the tenant's dashboard is served (scheme and port follow the deployment)."""
+    scheme = "https" if getattr(settings, "SESSION_COOKIE_SECURE", False) else "http"
+    port = f":{settings.PUBLIC_PORT}" if settings.PUBLIC_PORT else ""
+    return f"{scheme}://{tenant.slug}.{settings.BASE_DOMAIN}{port}/app/"

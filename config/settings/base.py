@@ -16,6 +16,8 @@ SECRET_KEY = env("SECRET_KEY", default="dev-only-not-secret-change-me-" + "x" * 
 DEBUG = env.bool("DEBUG", default=False)
 BASE_DOMAIN = env("BASE_DOMAIN", default="localhost")
 PLATFORM_HOST = env("PLATFORM_HOST", default=BASE_DOMAIN)
+# Port shown in links to tenant hosts ("" behind a proxy on 80/443; dev serves on 8000).
+PUBLIC_PORT = env("PUBLIC_PORT", default="")
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=[BASE_DOMAIN, f".{BASE_DOMAIN}", "127.0.0.1", "testserver"])
 
 # --------------------------------------------------------------------------- apps

@@ -1,13 +1,8 @@
-from django.conf import settings
 from rest_framework import serializers
 
 from apps.api.serializers import StrictInputSerializer
 from apps.tenancy.models import Plan, Tenant
-
-
-def tenant_dashboard_url(tenant: Tenant) -> str:
-    scheme = "https" if getattr(settings, "SESSION_COOKIE_SECURE", False) else "http"
-    return f"{scheme}://{tenant.slug}.{settings.BASE_DOMAIN}/app/"
+from apps.tenancy.selectors import tenant_dashboard_url
 
 
 class TenantOutputSerializer(serializers.ModelSerializer):
