@@ -15,9 +15,9 @@ from django_tenants.utils import schema_exists
 
 from apps.accounts.management.errors import command_error
 from apps.accounts.models import User
-from apps.tenancy.selectors import tenant_dashboard_url
 from apps.tenancy.models import Plan
 from apps.tenancy.schema_template import template_schema
+from apps.tenancy.selectors import tenant_dashboard_url
 from apps.tenancy.services import plans_ensure, tenant_create
 
 
