@@ -28,6 +28,7 @@ SHARED_APPS = [
     "apps.core",
     "apps.api",
     "apps.workers",
+    "apps.audit",
     "unfold.apps.BasicAppConfig",
     "unfold.contrib.filters",
     "apps.core.admin_config.PlatformAdminConfig",
