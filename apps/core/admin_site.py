@@ -119,8 +119,6 @@ class PlatformAdminSite(UnfoldAdminSite):
         return logout_view(request)
 
 
-
-
 def fleet_summary() -> dict:
     """Tenant counts per status and user counts per tier, for the admin index."""
     from apps.accounts.models import User
