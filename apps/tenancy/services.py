@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from apps.audit.services import audit_record
 from apps.tenancy.models import Domain, Plan, Tenant
 from apps.tenancy.schema_template import clone_template
 
@@ -58,6 +59,8 @@ def tenant_create(
     domain: str | None = None,
     industry: str = "",
     owner=None,
+    actor=None,
+    ip: str | None = None,
 ) -> Tenant:
     """Provision a tenant: row, schema (cloned from the template), primary domain and, optionally,
     extra domain and owner membership — all in one transaction, so a failure leaves nothing."""
@@ -110,10 +113,21 @@ def tenant_create(
             from apps.accounts.services import membership_set
 
             membership_set(user=owner, tenant=tenant, role="owner")
+        audit_record(
+            action="tenant.create",
+            actor=actor,
+            target=tenant,
+            after={
+                "slug": slug,
+                "plan": plan_obj.code if plan_obj else None,
+                "partner": getattr(partner, "email", None),
+            },
+            ip=ip,
+        )
     return tenant
 
 
-def tenant_set_status(*, tenant: Tenant, status: str, reason: str = "") -> Tenant:
+def tenant_set_status(*, tenant: Tenant, status: str, reason: str = "", actor=None, ip: str | None = None) -> Tenant:
     if status not in Tenant.Status.values:
         raise ValidationError(
             {"status": f"Unknown status “{status}”. Choose one of: {', '.join(Tenant.Status.values)}."}
@@ -122,10 +136,22 @@ def tenant_set_status(*, tenant: Tenant, status: str, reason: str = "") -> Tenan
         raise ValidationError({"status": "The platform itself cannot change status."})
     if tenant.status == status:
         return tenant
-    tenant.status = status
-    tenant.status_reason = reason[:255]
-    tenant.status_changed_at = timezone.now()
-    tenant.save(update_fields=["status", "status_reason", "status_changed_at"])
+    before = tenant.status
+    with transaction.atomic():
+        tenant.status = status
+        tenant.status_reason = reason[:255]
+        tenant.status_changed_at = timezone.now()
+        tenant.save(update_fields=["status", "status_reason", "status_changed_at"])
+        verb = {"active": "activate", "suspended": "suspend", "archived": "archive"}[status]
+        audit_record(
+            action=f"tenant.{verb}",
+            actor=actor,
+            target=tenant,
+            before={"status": before},
+            after={"status": status},
+            reason=reason,
+            ip=ip,
+        )
     return tenant
 
 
@@ -148,7 +174,23 @@ def tenant_update(
         tenant.industry = industry.strip()[:80]
         fields.append("industry")
     if fields:
-        tenant.save(update_fields=fields)
+        with transaction.atomic():
+            tenant.save(update_fields=fields)
+            after = {
+                "name": tenant.name,
+                "plan": tenant.plan.code if tenant.plan_id else None,
+                "industry": tenant.industry,
+            }
+            changed = {k for k in before if before[k] != after[k]}
+            if changed:
+                audit_record(
+                    action="tenant.update",
+                    actor=actor,
+                    target=tenant,
+                    before={k: before[k] for k in changed},
+                    after={k: after[k] for k in changed},
+                    ip=ip,
+                )
     return tenant
 
 

@@ -36,6 +36,7 @@ def tenant_provision(
     industry: str = "",
     domain: str | None = None,
     partner_email: str | None = None,
+    ip: str | None = None,
 ) -> Tenant:
     """A partner provisions for itself; a platform admin (tier 3+) may name the managing
     partner; support agents cannot provision."""
@@ -52,7 +53,7 @@ def tenant_provision(
     else:
         raise PermissionDenied("Support agents cannot provision tenants.")
     return services.tenant_create(
-        name=name, slug=slug, plan=tier, partner=partner, domain=domain or None, industry=industry
+        name=name, slug=slug, plan=tier, partner=partner, domain=domain or None, industry=industry, actor=actor, ip=ip
     )
 
 
@@ -65,6 +66,7 @@ def tenant_change(
     reason: str = "",
     tier: str | None = None,
     industry: str | None = None,
+    ip: str | None = None,
 ) -> Tenant:
     """Rename, re-plan, suspend, activate or archive — all or nothing."""
     if name is None and status is None and tier is None and industry is None:
@@ -78,8 +80,8 @@ def tenant_change(
         raise PermissionDenied("This tenant is archived; only platform admins can change it.")
     with transaction.atomic():
         if status is not None:
-            services.tenant_set_status(tenant=tenant, status=status, reason=reason)
-        services.tenant_update(tenant=tenant, name=name, plan=tier, industry=industry)
+            services.tenant_set_status(tenant=tenant, status=status, reason=reason, actor=actor, ip=ip)
+        services.tenant_update(tenant=tenant, name=name, plan=tier, industry=industry, actor=actor, ip=ip)
     return tenant
 
 

@@ -12,6 +12,7 @@ from rest_framework.views import APIView
 from apps.accounts.api.serializers import MembershipOutputSerializer
 from apps.api.pagination import ApiPagination
 from apps.api.serializers import ERROR_RESPONSES, ErrorSerializer
+from apps.audit.services import client_ip
 from apps.tenancy import selectors
 from apps.tenancy.api import actions
 from apps.tenancy.api.serializers import (
@@ -63,6 +64,7 @@ class TenantListCreateView(APIView):
             industry=v["industry"],
             domain=v["domain"],
             partner_email=v.get("partner"),
+            ip=client_ip(request),
         )
         return Response(TenantOutputSerializer(tenant).data, status=status.HTTP_201_CREATED)
 
@@ -82,7 +84,7 @@ class TenantDetailView(APIView):
         tenant = actions.tenant_get_for_actor(actor=request.user, slug=slug)
         data = TenantUpdateInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        tenant = actions.tenant_change(actor=request.user, tenant=tenant, **data.validated_data)
+        tenant = actions.tenant_change(actor=request.user, tenant=tenant, ip=client_ip(request), **data.validated_data)
         return Response(TenantOutputSerializer(tenant).data)
 
 
