@@ -156,8 +156,15 @@ def tenant_set_status(*, tenant: Tenant, status: str, reason: str = "", actor=No
 
 
 def tenant_update(
-    *, tenant: Tenant, name: str | None = None, plan: str | None = None, industry: str | None = None
+    *,
+    tenant: Tenant,
+    name: str | None = None,
+    plan: str | None = None,
+    industry: str | None = None,
+    actor=None,
+    ip: str | None = None,
 ) -> Tenant:
+    before = {"name": tenant.name, "plan": tenant.plan.code if tenant.plan_id else None, "industry": tenant.industry}
     fields = []
     if name is not None:
         if not name.strip():
