@@ -15,7 +15,7 @@ $(STAMP): requirements/base.txt requirements/dev.txt
 
 setup: $(STAMP)
 	@$(BIN)/python manage.py compile_locale
-	@test -f .env || $(BIN)/python manage.py init_env
+	@$(BIN)/python manage.py init_env
 
 run: export BIZOSAAS_OWNER := run-$(shell date +%s%N)
 run: setup

@@ -14,3 +14,5 @@ CACHES["default"]["LOCATION"] = redis_db_url(_suffix)
 CACHES["default"]["KEY_PREFIX"] = "bztest"
 CELERY_BROKER_URL = broker_url(_suffix + 1)
 DATABASES["default"]["CONN_MAX_AGE"] = 0
+# A fixed vault key ring, so tests never depend on a developer's .env (not a secret: test only).
+VAULT_KEYS = "test1:AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8"
