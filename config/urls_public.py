@@ -9,6 +9,7 @@ urlpatterns = [
     path("", core_views.platform_home, name="platform-home"),
     path("admin/", admin.site.urls),
     path("api/", include("apps.api.urls")),
+    path("", include("apps.governance.urls")),  # banner dismissal, stop "view as"
     path("accounts/", include("apps.accounts.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
 ]

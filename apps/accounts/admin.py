@@ -32,6 +32,7 @@ from unfold.widgets import (
 from apps.accounts.models import ApiKey, Membership, Tier, User
 from apps.accounts.services import API_KEY_PREFIX, api_key_revoke, membership_set, user_create, user_set_tier
 from apps.core.admin_site import TierPermissionsMixin, add_service_errors, render_confirmation, user_tier
+from apps.governance.admin_buttons import MembershipViewAsAdminMixin, UserViewAsAdminMixin
 
 TIER_BADGES = {
     Tier.NONE: None,
@@ -164,7 +165,7 @@ class MembershipInline(TierPermissionsMixin, TabularInline):
 
 
 @admin.register(User)
-class UserAdmin(TierPermissionsMixin, DjangoUserAdmin, ModelAdmin):
+class UserAdmin(UserViewAsAdminMixin, TierPermissionsMixin, DjangoUserAdmin, ModelAdmin):
     # Deleting an account takes its memberships and keys with it: super admins only, and never
     # through a bulk action a platform admin could aim at a super admin.
     delete_tier = Tier.SUPER_ADMIN
@@ -172,7 +173,17 @@ class UserAdmin(TierPermissionsMixin, DjangoUserAdmin, ModelAdmin):
     form = UserChangeForm
     add_form = UserCreateForm
     change_password_form = AdminPasswordChangeForm
-    list_display = ("email", "full_name", "tier_badge", "is_active", "mfa_enrolled", "date_joined", "last_login")
+    list_display = (
+        "email",
+        "full_name",
+        "tier_badge",
+        "is_active",
+        "mfa_enrolled",
+        "date_joined",
+        "last_login",
+        "view_as_link",
+    )
+    actions_detail = ("view_as",)  # "View as" (apps.governance.admin_buttons)
     list_filter = ("tier", "is_active")
     search_fields = ("email", "full_name")
     ordering = ("email",)
@@ -252,8 +263,9 @@ class UserAdmin(TierPermissionsMixin, DjangoUserAdmin, ModelAdmin):
 
 
 @admin.register(Membership)
-class MembershipAdmin(TierPermissionsMixin, ModelAdmin):
-    list_display = ("user", "tenant", "role_badge", "created_at")
+class MembershipAdmin(MembershipViewAsAdminMixin, TierPermissionsMixin, ModelAdmin):
+    list_display = ("user", "tenant", "role_badge", "created_at", "view_as_link")
+    actions_detail = ("view_as",)  # "View as" (apps.governance.admin_buttons)
     list_filter = ("role",)
     search_fields = ("user__email", "tenant__name", "tenant__slug")
     list_select_related = ("user", "tenant")

@@ -5,6 +5,8 @@ from rest_framework.permissions import AllowAny
 
 from apps.accounts.api import views as accounts_views
 from apps.api.exceptions import not_found
+from apps.entitlements.api import views as entitlements_views
+from apps.governance.api import views as governance_views
 from apps.tenancy.api import views as tenancy_views
 
 v1 = [
@@ -14,6 +16,24 @@ v1 = [
     path("tenants/", tenancy_views.TenantListCreateView.as_view(), name="tenant-list"),
     path("tenants/<slug:slug>/", tenancy_views.TenantDetailView.as_view(), name="tenant-detail"),
     path("tenants/<slug:slug>/members/", tenancy_views.TenantMembersView.as_view(), name="tenant-members"),
+    path("tenants/<slug:slug>/panic/", governance_views.TenantPanicView.as_view(), name="tenant-panic"),
+    path(
+        "tenants/<slug:slug>/entitlements/",
+        entitlements_views.TenantEntitlementsView.as_view(),
+        name="tenant-entitlements",
+    ),
+    path("features/", entitlements_views.FeatureListCreateView.as_view(), name="feature-list"),
+    path("features/<str:key>/", entitlements_views.FeatureDetailView.as_view(), name="feature-detail"),
+    path("features/<str:key>/promote/", entitlements_views.FeaturePromoteView.as_view(), name="feature-promote"),
+    path("features/<str:key>/kill/", entitlements_views.FeatureKillView.as_view(), name="feature-kill"),
+    path("features/<str:key>/unkill/", entitlements_views.FeatureUnkillView.as_view(), name="feature-unkill"),
+    path("features/<str:key>/grants/", entitlements_views.GrantListCreateView.as_view(), name="feature-grants"),
+    path(
+        "features/<str:key>/grants/<int:grant_id>/",
+        entitlements_views.GrantDetailView.as_view(),
+        name="feature-grant-detail",
+    ),
+    path("features/<str:key>/overrides/", entitlements_views.OverrideListSetView.as_view(), name="feature-overrides"),
 ]
 
 # The schema and the docs are public (they describe the API, they hold no data); the docs'

@@ -191,3 +191,8 @@ def render_confirmation(
 def sidebar_super_admin(request) -> bool:
     """Sidebar entries for models only super admins reach (OTP devices, lockouts)."""
     return is_admin_user(request.user) and user_tier(request.user) >= Tier.SUPER_ADMIN
+
+
+def sidebar_platform_admin(request) -> bool:
+    """Sidebar entries for tier 3 and up (the vault's secrets)."""
+    return is_admin_user(request.user) and user_tier(request.user) >= Tier.PLATFORM_ADMIN

@@ -23,6 +23,7 @@ from unfold.widgets import UnfoldAdminSelectWidget, UnfoldAdminTextareaWidget, U
 
 from apps.accounts.models import Tier, User
 from apps.core.admin_site import TierPermissionsMixin, add_service_errors, render_confirmation
+from apps.governance.admin_buttons import TenantPanicAdminMixin
 from apps.tenancy.models import Domain, Plan, Tenant
 from apps.tenancy.services import DOMAIN_RE, tenant_create, tenant_set_status, tenant_update
 
@@ -203,7 +204,7 @@ class PartnerFilter(admin.SimpleListFilter):
 
 
 @admin.register(Tenant)
-class TenantAdmin(TierPermissionsMixin, ModelAdmin):
+class TenantAdmin(TenantPanicAdminMixin, TierPermissionsMixin, ModelAdmin):
     # Deleting a row would orphan its schema; archiving is the way to retire a tenant.
     delete_tier = None
 
@@ -233,7 +234,15 @@ class TenantAdmin(TierPermissionsMixin, ModelAdmin):
     )
     change_form_outer_before_template = "admin/tenancy/tenant/status_panel.html"
     actions = ("suspend_selected", "activate_selected", "archive_selected")
-    actions_detail = ("suspend_detail", "activate_detail", "archive_detail")
+    actions_detail = (
+        "suspend_detail",
+        "activate_detail",
+        "archive_detail",
+        # emergency stop (apps.governance.admin_buttons)
+        "panic_detail",
+        "release_panic_detail",
+        "rerun_skipped_detail",
+    )
 
     # ----------------------------------------------------------------- queryset and forms
 

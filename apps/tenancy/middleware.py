@@ -60,7 +60,8 @@ SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 
 class TenantStatusMiddleware:
     """Suspended tenants: the dashboard shows a 'suspended' page (423), data untouched.
-    Archived tenants: readable, every write refused (423)."""
+    Archived tenants: readable, every write refused (423). Panicked tenants (emergency stop,
+    apps.governance): every write but signing in and out refused (423)."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -76,4 +77,10 @@ class TenantStatusMiddleware:
         writes_blocked = tenant.status == tenant.Status.ARCHIVED and request.method not in SAFE_METHODS
         if not exempt and writes_blocked and not path.startswith("/accounts/"):
             return render(request, "tenancy/archived.html", {"tenant": tenant}, status=423)
+        if request.method not in SAFE_METHODS:  # emergency stop (M21): writes refused, 423
+            from apps.governance.middleware import panic_refusal
+
+            refusal = panic_refusal(request, tenant)
+            if refusal is not None:
+                return refusal
         return self.get_response(request)

@@ -23,6 +23,18 @@ from apps.tenancy.api.serializers import (
 )
 
 
+def tenant_for_request(request, slug: str, *, require_active: bool = False):
+    """The tenant of a tenant-scoped route, if the caller may see it (404 otherwise). Routes that
+    act on the tenant's data pass require_active: refused (423) while the tenant is under an
+    emergency stop (apps.governance, M21); a suspended tenant is refused by the action itself."""
+    tenant = actions.tenant_get_for_actor(actor=request.user, slug=slug)
+    if require_active:
+        from apps.governance.api.guards import raise_if_panicked
+
+        raise_if_panicked(tenant)
+    return tenant
+
+
 class TenantListCreateView(APIView):
     pagination_class = ApiPagination
 
@@ -95,5 +107,5 @@ class TenantMembersView(APIView):
         tags=["tenants"],
     )
     def get(self, request, slug):
-        tenant = actions.tenant_get_for_actor(actor=request.user, slug=slug)
+        tenant = tenant_for_request(request, slug, require_active=True)
         return Response(MembershipOutputSerializer(actions.tenant_members(tenant=tenant), many=True).data)
