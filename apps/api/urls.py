@@ -22,6 +22,9 @@ v1 = [
         entitlements_views.TenantEntitlementsView.as_view(),
         name="tenant-entitlements",
     ),
+    # CRM (M9) and catalogue (M10): contacts/, companies/, deals/, tasks/, products/ …
+    path("tenants/<slug:slug>/", include("apps.crm.api.urls")),
+    path("tenants/<slug:slug>/", include("apps.catalog.api.urls")),
     path("features/", entitlements_views.FeatureListCreateView.as_view(), name="feature-list"),
     path("features/<str:key>/", entitlements_views.FeatureDetailView.as_view(), name="feature-detail"),
     path("features/<str:key>/promote/", entitlements_views.FeaturePromoteView.as_view(), name="feature-promote"),

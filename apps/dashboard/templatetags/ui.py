@@ -57,9 +57,10 @@ def icon(name: str, css: str = "icon") -> str:
     return format_html('<svg class="{}" viewBox="0 0 24 24" aria-hidden="true" focusable="false">{}</svg>', css, markup)
 
 
-@register.inclusion_tag("dashboard/partials/nav.html")
-def dashboard_nav(active: str = ""):
-    return {"items": nav_items(active=active)}
+@register.inclusion_tag("dashboard/partials/nav.html", takes_context=True)
+def dashboard_nav(context, active: str = ""):
+    request = context.get("request")
+    return {"items": nav_items(active=active, entitlements=getattr(request, "entitlements", None))}
 
 
 THEME_CHOICES = (
