@@ -1,13 +1,17 @@
-"""URLs of a tenant host. `/` is reserved for the tenant's public website (a later module);
-until it exists it sends visitors to the dashboard under `/app/`."""
+"""URLs of a tenant host: the dashboard under `/app/`, sign-in under `/accounts/`, and the
+tenant's public website (apps.cms, served from its published snapshot) at the root: `/`,
+`/<slug>/`, `/faq/`, `/articles/`, `/sitemap.xml`, `/robots.txt`. The website comes last, so its
+`/<slug>/` pages never shadow another route."""
 
 from django.urls import include, path
-from django.views.generic import RedirectView
 
 urlpatterns = [
-    path("", RedirectView.as_view(url="/app/", permanent=False)),
     path("", include("apps.governance.urls_tenant")),  # "view as", banner dismissal (before app/)
+    path("app/site/", include("apps.cms.urls")),  # the site editor (namespace "site")
+    path("app/health/", include("apps.monitoring.urls")),  # site health (namespace "monitoring")
+    path("app/settings/alerts/", include("apps.alerts.urls")),  # alert preferences (namespace "alerts")
     path("app/", include("apps.dashboard.urls")),
     path("accounts/", include("apps.accounts.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("", include("apps.cms.urls_public")),  # the public website (namespace "website"); keep last
 ]

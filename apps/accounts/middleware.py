@@ -9,6 +9,17 @@ from django.utils import translation
 MFA_EXEMPT_PREFIXES = ("/accounts/", "/static/", "/healthz", "/readyz", "/api/")
 
 
+def _protected(request) -> bool:
+    """Everything on the platform host but the exempt paths; on a tenant host only the dashboard
+    (its public website is public, for signed-in staff as for anyone)."""
+    if request.path.startswith(MFA_EXEMPT_PREFIXES):
+        return False
+    tenant = getattr(request, "tenant", None)
+    if tenant is not None and not tenant.is_public:
+        return request.path.startswith("/app/")
+    return True
+
+
 class UserPreferencesMiddleware:
     """Activates the user's language, and holds users who must use MFA (tiers 1–4), and users
     who signed in with an optional device, at the verification or enrolment step until their
@@ -26,7 +37,7 @@ class UserPreferencesMiddleware:
             from apps.accounts.mfa import MFA_PENDING_SESSION_KEY
 
             must_verify = user.requires_mfa or request.session.get(MFA_PENDING_SESSION_KEY, False)
-            if must_verify and not user.is_verified() and not request.path.startswith(MFA_EXEMPT_PREFIXES):
+            if must_verify and not user.is_verified() and _protected(request):
                 from apps.accounts.mfa import user_has_device
 
                 target = "accounts:otp_verify" if user_has_device(user) else "accounts:mfa_setup"

@@ -1,5 +1,6 @@
 """Demo data for `make run` (idempotent): platform staff, a partner managing acme and globex,
-initech unmanaged, an owner and a member in each tenant."""
+initech unmanaged, an owner and a member in each tenant, and for each tenant a starter website
+(published and synced, so http://acme.localhost:8000/ shows a real site)."""
 
 from __future__ import annotations
 
@@ -9,9 +10,11 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.db import transaction
 from django_otp.plugins.otp_totp.models import TOTPDevice
+from django_tenants.utils import tenant_context
 
 from apps.accounts.models import Tier, User
 from apps.accounts.services import membership_set, user_create, user_set_tier
+from apps.cms.services import features_ensure, site_sync, starter_site_create
 from apps.tenancy.models import Tenant
 from apps.tenancy.services import plans_ensure, platform_tenant_ensure, tenant_create
 
@@ -58,6 +61,7 @@ def demo_seed(*, password: str | None = None) -> list[DemoLogin]:
     password = password or settings.DEMO_PASSWORD
     plans_ensure()
     platform_tenant_ensure()
+    features_ensure()
     logins: list[DemoLogin] = []
     users = {}
     for email, tier, label in STAFF:
@@ -75,4 +79,7 @@ def demo_seed(*, password: str | None = None) -> list[DemoLogin]:
             user = _user(email, Tier.NONE, password)
             membership_set(user=user, tenant=tenant, role=role)
             logins.append(DemoLogin(email, f"{role.title()} of {name}", f"http://{slug}.{settings.BASE_DOMAIN}"))
+        with tenant_context(tenant):
+            starter_site_create(industry=industry, business_name=name)
+            site_sync(reason="demo seed")
     return logins

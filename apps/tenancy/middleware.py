@@ -56,10 +56,14 @@ class TenantMiddleware(TenantMainMiddleware):
 
 
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
+# Everything else on a tenant host is its public website (apps.cms), whose visitors must not
+# see the account's status or its reason.
+NON_SITE_PREFIXES = ("/app/", "/accounts/", "/i18n/", "/api/")
 
 
 class TenantStatusMiddleware:
-    """Suspended tenants: the dashboard shows a 'suspended' page (423), data untouched.
+    """Suspended tenants: the dashboard shows a 'suspended' page (423), data untouched; the
+    public website a neutral "temporarily unavailable" page (423).
     Archived tenants: readable, every write refused (423). Panicked tenants (emergency stop,
     apps.governance): every write but signing in and out refused (423)."""
 
@@ -73,6 +77,8 @@ class TenantStatusMiddleware:
         path = request.path
         exempt = path.startswith(("/static/", "/accounts/logout"))
         if not exempt and tenant.status == tenant.Status.SUSPENDED:
+            if not path.startswith(NON_SITE_PREFIXES):  # the public website: a neutral page for visitors
+                return render(request, "site/unavailable.html", status=423)
             return render(request, "tenancy/suspended.html", {"tenant": tenant}, status=423)
         writes_blocked = tenant.status == tenant.Status.ARCHIVED and request.method not in SAFE_METHODS
         if not exempt and writes_blocked and not path.startswith("/accounts/"):

@@ -27,10 +27,19 @@ def test_host_routing__unknown_host__clear_404_page(client, platform):
     assert b"nobody.localhost" in response.content
 
 
-def test_host_routing__tenant_root__redirects_to_dashboard(client, acme):
+def test_host_routing__tenant_root__serves_the_public_site_not_the_dashboard(client, acme):
+    # Until the first site sync there is nothing to show: a clear 404, not the dashboard.
     response = client.get("/", HTTP_HOST="acme.localhost")
+    assert response.status_code == 404
+    assert response["X-Site-Status"] == "not-published"
+
+
+def test_mfa_gate__unverified_partner_on_public_site__not_redirected(client, acme, partner):
+    client.force_login(partner)
+    assert client.get("/", HTTP_HOST="acme.localhost").status_code == 404  # the site, not the MFA step
+    response = client.get("/app/", HTTP_HOST="acme.localhost")
     assert response.status_code == 302
-    assert response["Location"] == "/app/"
+    assert "/accounts/" in response["Location"]
 
 
 def test_request_path__dashboard_page__tenant_and_user_in_two_queries_one_search_path(client, acme, user_factory):
