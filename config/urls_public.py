@@ -11,5 +11,6 @@ urlpatterns = [
     path("api/", include("apps.api.urls")),
     path("", include("apps.governance.urls")),  # banner dismissal, stop "view as"
     path("accounts/", include("apps.accounts.urls")),
+    path("signup/", include("apps.onboarding.urls")),  # public sign-up (onboarding funnel)
     path("i18n/", include("django.conf.urls.i18n")),
 ]
