@@ -15,6 +15,7 @@ app.autodiscover_tasks()
 
 @app.on_after_finalize.connect
 def _schedule(sender, **kwargs):
+    from celery.schedules import crontab
     from django.conf import settings
 
     sender.conf.beat_schedule = {
@@ -22,5 +23,33 @@ def _schedule(sender, **kwargs):
             "task": "apps.workers.tasks.fleet_heartbeat",
             "schedule": float(settings.CELERY_HEARTBEAT_SECONDS),
             "options": {"queue": "ops", "expires": settings.CELERY_HEARTBEAT_SECONDS},
+        },
+        # Health monitoring (apps.monitoring) and alerts (apps.alerts).
+        "monitoring-health-cycle": {
+            "task": "apps.monitoring.tasks.health_cycle_task",
+            "schedule": float(settings.MONITOR_INTERVAL_SECONDS),
+            "options": {"queue": settings.MONITOR_QUEUE, "expires": settings.MONITOR_INTERVAL_SECONDS},
+        },
+        "monitoring-history-prune": {
+            "task": "apps.monitoring.tasks.history_prune_task",
+            "schedule": 3600.0,
+            "options": {"queue": settings.MONITOR_QUEUE, "expires": 3600},
+        },
+        "alerts-retry-due": {
+            "task": "apps.alerts.tasks.deliveries_retry_task",
+            "schedule": 60.0,
+            "options": {"queue": settings.ALERTS_QUEUE, "expires": 60},
+        },
+        "alerts-digest-hourly": {
+            "task": "apps.alerts.tasks.digests_send_task",
+            "schedule": crontab(minute=0),
+            "args": ("hourly",),
+            "options": {"queue": settings.ALERTS_QUEUE},
+        },
+        "alerts-digest-daily": {
+            "task": "apps.alerts.tasks.digests_send_task",
+            "schedule": crontab(minute=0, hour=settings.ALERTS_DAILY_DIGEST_HOUR),
+            "args": ("daily",),
+            "options": {"queue": settings.ALERTS_QUEUE},
         },
     }
