@@ -83,3 +83,28 @@ def test_tenant_create__unknown_plan__refused(platform):
     with pytest.raises(ValidationError) as err:
         tenant_create(name="X", slug="xco", plan="platinum")
     assert "tier" in err.value.message_dict
+
+
+def test_clone_plan__template_migration_state_changes__plan_rebuilt_before_next_clone(tenant_factory):
+    # Given a plan cached by a first clone
+    tenant_factory("acme")
+    template = schema_template.template_schema()
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT fingerprint FROM public.tenancy_cloneplan WHERE source_schema = %s", [template])
+        (before,) = cursor.fetchone()
+        # When the template's migration state changes (as after a new migration)
+        cursor.execute(
+            f'INSERT INTO "{template}".django_migrations (app, name, applied) VALUES (%s, %s, now())',
+            ["dashboard", "9999_simulated"],
+        )
+    tenant = tenant_factory("globex")
+    # Then the next clone rebuilt the plan and the new tenant carries the new state
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT fingerprint FROM public.tenancy_cloneplan WHERE source_schema = %s", [template])
+        (after,) = cursor.fetchone()
+        cursor.execute(
+            f'SELECT count(*) FROM "{tenant.schema_name}".django_migrations WHERE name = %s', ["9999_simulated"]
+        )
+        (copied,) = cursor.fetchone()
+    assert after != before
+    assert copied == 1

@@ -1,6 +1,6 @@
 from django.db import migrations
 
-from apps.tenancy.schema_template import CLONE_FUNCTION_SQL
+from apps.tenancy.schema_template import CLONE_FUNCTION_SQL_V1
 
 
 class Migration(migrations.Migration):
@@ -8,7 +8,7 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.RunSQL(
-            CLONE_FUNCTION_SQL,
+            CLONE_FUNCTION_SQL_V1,
             reverse_sql="DROP FUNCTION IF EXISTS public.bizosaas_clone_schema(text, text)",
         ),
     ]
