@@ -29,6 +29,12 @@ SHARED_APPS = [
     "apps.api",
     "apps.workers",
     "apps.audit",
+    "apps.entitlements",
+    "apps.governance",
+    "apps.vault",
+    "apps.onboarding",
+    "apps.monitoring",
+    "apps.alerts",
     "unfold.apps.BasicAppConfig",
     "unfold.contrib.filters",
     "apps.core.admin_config.PlatformAdminConfig",
@@ -45,10 +51,16 @@ SHARED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_htmx",
+    "hijack",
+    "hijack.contrib.admin",
 ]
 TENANT_APPS = [
     "django.contrib.contenttypes",
     "apps.dashboard",
+    "apps.vault",  # tenant credentials live in the tenant's schema; platform secrets in public
+    "apps.crm",
+    "apps.catalog",
+    "apps.cms",
 ]
 INSTALLED_APPS = list(SHARED_APPS) + [a for a in TENANT_APPS if a not in SHARED_APPS]
 # Our tenancy app must come before django_tenants so its migrate_schemas command wins.
@@ -76,6 +88,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "apps.accounts.middleware.UserPreferencesMiddleware",
+    "hijack.middleware.HijackUserMiddleware",
+    "apps.entitlements.middleware.EntitlementMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -95,6 +109,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
                 "apps.core.context_processors.platform",
+                "apps.governance.context_processors.banners",
             ],
         },
     }
@@ -252,9 +267,77 @@ CELERY_TASK_ROUTES = {"apps.workers.tasks.*": {"queue": "ops"}}
 CELERY_BEAT_SCHEDULE_FILENAME = str(BASE_DIR / ".data" / "celerybeat-schedule")
 CELERY_HEARTBEAT_SECONDS = env.int("CELERY_HEARTBEAT_SECONDS", default=30)
 
+# --------------------------------------------------------------------------- "view as" (django-hijack)
+# Who may impersonate whom (support tier >= 2, MFA-verified, tenant users only): ADR 0004.
+HIJACK_PERMISSION_CHECK = "apps.governance.impersonation.may_impersonate"
+# The dashboard shows its own "viewing as" bar (templates/governance/partials/banners.html).
+HIJACK_INSERT_BEFORE = None
+
 # --------------------------------------------------------------------------- platform
 SUPPORT_EMAIL = env("SUPPORT_EMAIL", default="support@bizosaas.local")
 DEMO_PASSWORD = env("DEMO_PASSWORD", default="demo-pass-2026")
+# Entitlement engine alpha guard: internal staff who see alpha and beta features (plus super admins).
+UEE_ALPHA_EMAILS = env.list("UEE_ALPHA_EMAILS", default=[])
+VAULT_KEYS = env("VAULT_KEYS", default="")  # key ring for apps.vault; format in .env.example
+
+# --------------------------------------------------------------------------- health monitoring (M23)
+# Every active tenant's domains are checked every MONITOR_INTERVAL_SECONDS (apps.monitoring).
+# The URL checked: MONITOR_URL_TEMPLATE with {domain} and {port} (":{port}" is dropped when the
+# port is empty). On a localhost base domain (development) sites are plain HTTP on the dev port;
+# *.localhost names are connected to 127.0.0.1 (RFC 6761), MONITOR_CONNECT_ADDRESS pins every
+# domain to one address (a load balancer, a test server).
+_LOCAL = BASE_DOMAIN == "localhost"
+MONITOR_URL_TEMPLATE = env("MONITOR_URL_TEMPLATE", default="http://{domain}:{port}/" if _LOCAL else "https://{domain}/")
+MONITOR_PORT = env("MONITOR_PORT", default=env("PORT", default="8000") if _LOCAL else "")
+MONITOR_CONNECT_ADDRESS = env("MONITOR_CONNECT_ADDRESS", default="")
+MONITOR_CA_BUNDLE = env("MONITOR_CA_BUNDLE", default="")  # extra CA file (tests); system CAs otherwise
+MONITOR_INTERVAL_SECONDS = env.int("MONITOR_INTERVAL_SECONDS", default=300)
+MONITOR_CONCURRENCY = env.int("MONITOR_CONCURRENCY", default=200)
+MONITOR_TIMEOUT_SECONDS = env.float("MONITOR_TIMEOUT_SECONDS", default=10.0)
+MONITOR_MAX_REDIRECTS = env.int("MONITOR_MAX_REDIRECTS", default=3)
+MONITOR_SLOW_MS = env.int("MONITOR_SLOW_MS", default=3000)  # slower than this = DEGRADED
+MONITOR_FAILURES_BEFORE_DOWN = env.int("MONITOR_FAILURES_BEFORE_DOWN", default=3)
+MONITOR_HISTORY_DAYS = env.int("MONITOR_HISTORY_DAYS", default=30)
+MONITOR_TLS_WARN_DAYS = env.int("MONITOR_TLS_WARN_DAYS", default=14)
+MONITOR_HEAL_COOLDOWN_SECONDS = env.int("MONITOR_HEAL_COOLDOWN_SECONDS", default=1800)
+# Seconds between the re-checks after a self-heal's site sync was queued (then it counts as failed).
+MONITOR_HEAL_RECHECK_DELAYS = [
+    float(x) for x in env.list("MONITOR_HEAL_RECHECK_DELAYS", default=["2", "3", "5", "10", "20", "30"])
+]
+MONITOR_QUEUE = env("MONITOR_QUEUE", default="default")
+
+# --------------------------------------------------------------------------- alerts (M24)
+TELEGRAM_API_BASE = env("TELEGRAM_API_BASE", default="https://api.telegram.org")
+TELEGRAM_BOT_TOKEN = env("TELEGRAM_BOT_TOKEN", default="")
+# Client-side pacing per sender, below Telegram's ~30 messages per second per bot.
+TELEGRAM_MAX_PER_SECOND = env.float("TELEGRAM_MAX_PER_SECOND", default=28.0)
+DISCORD_API_BASE = env("DISCORD_API_BASE", default="https://discord.com/api")  # webhook URLs must live under it
+ALERTS_QUEUE = env("ALERTS_QUEUE", default="default")
+ALERTS_HTTP_TIMEOUT_SECONDS = env.float("ALERTS_HTTP_TIMEOUT_SECONDS", default=10.0)
+ALERTS_SEND_TRIES = env.int("ALERTS_SEND_TRIES", default=4)  # per send, on 429 / transient errors
+ALERTS_MAX_INLINE_WAIT_SECONDS = env.float("ALERTS_MAX_INLINE_WAIT_SECONDS", default=30.0)
+ALERTS_INLINE_BACKOFF_SECONDS = env.float("ALERTS_INLINE_BACKOFF_SECONDS", default=0.5)
+ALERTS_MAX_ATTEMPTS = env.int("ALERTS_MAX_ATTEMPTS", default=8)  # then `failed` (visible, retryable by hand)
+ALERTS_RETRY_BASE_SECONDS = env.int("ALERTS_RETRY_BASE_SECONDS", default=60)
+ALERTS_RETRY_MAX_SECONDS = env.int("ALERTS_RETRY_MAX_SECONDS", default=3600)
+ALERTS_STALE_SECONDS = env.int("ALERTS_STALE_SECONDS", default=600)
+ALERTS_BATCH_SIZE = env.int("ALERTS_BATCH_SIZE", default=500)
+ALERTS_DAILY_DIGEST_HOUR = env.int("ALERTS_DAILY_DIGEST_HOUR", default=8)  # UTC
+
+# Onboarding payments: Stripe Checkout (apps.onboarding.stripe_client). No secret key = payment
+# not configured (the sign-up page says so and stops at the payment step).
+STRIPE_API_BASE = env("STRIPE_API_BASE", default="https://api.stripe.com")
+STRIPE_SECRET_KEY = env("STRIPE_SECRET_KEY", default="")
+STRIPE_WEBHOOK_SECRET = env("STRIPE_WEBHOOK_SECRET", default="")
+STRIPE_WEBHOOK_TOLERANCE_SECONDS = env.int("STRIPE_WEBHOOK_TOLERANCE_SECONDS", default=300)
+STRIPE_TIMEOUT_SECONDS = env.float("STRIPE_TIMEOUT_SECONDS", default=10.0)
+STRIPE_MAX_RETRIES = env.int("STRIPE_MAX_RETRIES", default=2)
+STRIPE_RETRY_BACKOFF_SECONDS = env.float("STRIPE_RETRY_BACKOFF_SECONDS", default=0.5)
+STRIPE_CURRENCY = env("STRIPE_CURRENCY", default="usd")
+# Product analytics (apps.core.analytics): no key = disabled, nothing is sent.
+POSTHOG_API_KEY = env("POSTHOG_API_KEY", default="")
+POSTHOG_HOST = env("POSTHOG_HOST", default="https://us.i.posthog.com")
+POSTHOG_SYNC_MODE = env.bool("POSTHOG_SYNC_MODE", default=False)  # send inline instead of a background thread
 
 LOGGING = {
     "version": 1,
@@ -282,6 +365,8 @@ UNFOLD = {
                     {"title": "Tenants", "icon": "apartment", "link": "/admin/tenancy/tenant/"},
                     {"title": "Domains", "icon": "language", "link": "/admin/tenancy/domain/"},
                     {"title": "Plans", "icon": "sell", "link": "/admin/tenancy/plan/"},
+                    {"title": "Sign-ups", "icon": "how_to_reg", "link": "/admin/onboarding/onboarding/"},
+                    {"title": "Sign-up funnel", "icon": "filter_alt", "link": "/admin/onboarding/onboarding/funnel/"},
                 ],
             },
             {
@@ -296,6 +381,37 @@ UNFOLD = {
                 "title": "Operations",
                 "items": [
                     {"title": "Worker heartbeats", "icon": "monitor_heart", "link": "/admin/workers/workerheartbeat/"},
+                    {"title": "Emergency stops", "icon": "emergency", "link": "/admin/governance/panicstate/"},
+                    {"title": "Held tasks", "icon": "pending_actions", "link": "/admin/governance/skippedtask/"},
+                    {"title": "Domain health", "icon": "health_and_safety", "link": "/admin/monitoring/domainhealth/"},
+                    {"title": "Alert deliveries", "icon": "notifications", "link": "/admin/alerts/delivery/"},
+                ],
+            },
+            {
+                "title": "Rollout",
+                "items": [
+                    {"title": "Features", "icon": "toggle_on", "link": "/admin/entitlements/feature/"},
+                    {"title": "Beta grants", "icon": "verified", "link": "/admin/entitlements/grant/"},
+                    {"title": "Tenant overrides", "icon": "tune", "link": "/admin/entitlements/tenantoverride/"},
+                    {
+                        "title": "QuantTrade beta whitelist",
+                        "icon": "candlestick_chart",
+                        "link": "/admin/entitlements/quanttradewhitelistentry/",
+                        "permission": "apps.core.admin_site.sidebar_super_admin",
+                    },
+                ],
+            },
+            {
+                "title": "Governance",
+                "items": [
+                    {"title": "System banners", "icon": "campaign", "link": "/admin/governance/systembanner/"},
+                    {"title": "Audit log", "icon": "history", "link": "/admin/audit/auditevent/"},
+                    {
+                        "title": "Secrets",
+                        "icon": "vpn_key",
+                        "link": "/admin/vault/secret/",
+                        "permission": "apps.core.admin_site.sidebar_platform_admin",
+                    },
                 ],
             },
             {
