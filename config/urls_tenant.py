@@ -5,11 +5,16 @@ tenant's public website (apps.cms, served from its published snapshot) at the ro
 
 from django.urls import include, path
 
+from apps.core.views_palette import palette
+
 urlpatterns = [
     path("", include("apps.governance.urls_tenant")),  # "view as", banner dismissal (before app/)
     path("app/site/", include("apps.cms.urls")),  # the site editor (namespace "site")
     path("app/health/", include("apps.monitoring.urls")),  # site health (namespace "monitoring")
     path("app/settings/alerts/", include("apps.alerts.urls")),  # alert preferences (namespace "alerts")
+    path("app/crm/", include("apps.crm.urls")),  # CRM lists, pipeline, detail pages (namespace "crm")
+    path("app/catalog/", include("apps.catalog.urls")),  # products (namespace "catalog")
+    path("app/palette/", palette, name="palette"),  # Ctrl+K command palette results
     path("app/", include("apps.dashboard.urls")),
     path("accounts/", include("apps.accounts.urls")),
     path("i18n/", include("django.conf.urls.i18n")),

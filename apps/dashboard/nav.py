@@ -34,7 +34,10 @@ class NavEntry:
 
 NAV_ENTRIES: tuple[NavEntry, ...] = (
     NavEntry("overview", _("Overview"), "dashboard:overview", "home"),
-    NavEntry("crm", _("CRM"), "crm:index", "users", _("Contacts, companies and deals in one pipeline.")),
+    NavEntry("crm", _("CRM"), "crm:index", "users", _("Contacts, companies and deals in one pipeline."), feature="crm"),
+    NavEntry(
+        "catalog", _("Catalogue"), "catalog:index", "archive", _("Products, prices and visibility."), feature="catalog"
+    ),
     NavEntry("inbox", _("Inbox"), "inbox:index", "inbox", _("WhatsApp, email and web chat in one place.")),
     NavEntry("site", _("Site"), "site:index", "globe", _("Your website's pages, articles and FAQs."), feature="site"),
     NavEntry("finance", _("Finance"), "finance:index", "wallet", _("Bank accounts, spending and subscriptions.")),
