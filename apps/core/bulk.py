@@ -144,7 +144,9 @@ def gin_pending_merge(model) -> list[str]:
     schema = connection.ops.quote_name(connection.schema_name)
     with connection.cursor() as cursor:
         for name in names:
-            cursor.execute("SELECT gin_clean_pending_list(%s::regclass)", [f"{schema}.{connection.ops.quote_name(name)}"])
+            cursor.execute(
+                "SELECT gin_clean_pending_list(%s::regclass)", [f"{schema}.{connection.ops.quote_name(name)}"]
+            )
     return names
 
 

@@ -238,3 +238,17 @@ def test_gin_pending_merge__contact_indexes__merged_in_this_schema(in_acme):
     contacts(2)
 
     assert sorted(bulk.gin_pending_merge(Contact)) == ["crm_contact_search", "crm_contact_tags"]
+
+
+def test_gin_indexes__cloned_tenant__keep_the_64mb_pending_list(in_acme):
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT c.relname, c.reloptions FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+            "WHERE n.nspname = 't_acme' AND c.relname IN ('crm_contact_search', 'crm_contact_tags') ORDER BY 1"
+        )
+        rows = cursor.fetchall()
+
+    assert rows == [
+        ("crm_contact_search", ["gin_pending_list_limit=65536"]),
+        ("crm_contact_tags", ["gin_pending_list_limit=65536"]),
+    ]

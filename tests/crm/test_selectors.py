@@ -55,7 +55,7 @@ def test_contact_list__search__prefix_words_over_name_email_company(people, q, e
     assert _names(q=q) == expected
 
 
-def test_contact_list__search__served_by_the_gin_expression_index(people):
+def test_contact_list__search__served_by_the_gin_index(people):
     from django.db import connection
 
     from apps.core.bulk import search_filter
