@@ -27,6 +27,7 @@ from apps.crm.views import (
     module_view,
     page,
     render_list,
+    save_new,
 )
 
 catalog_view = module_view("catalog", "catalog")
@@ -59,14 +60,15 @@ def products(request):
 @catalog_view
 def product_new(request):
     form = ProductForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            product = services.product_create(**form.changes(), actor=request.user)
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
-            messages.success(request, _("Product created."))
-            return redirect("catalog:product-detail", product.pk)
+    created = save_new(
+        request,
+        form,
+        create=services.product_create,
+        message=_("Product created."),
+        detail_route="catalog:product-detail",
+    )
+    if created is not None:
+        return created
     context = {
         "form": form,
         "title": _("New product"),

@@ -190,6 +190,20 @@ def toolbar_for(kind: str, *, url: str) -> Toolbar:
     )
 
 
+def save_new(request, form, *, create: Callable, message: str, detail_route: str, **extra) -> HttpResponse | None:
+    """The POST of a "new record" form: call the service, show its errors on the form, or
+    redirect to the new record. Returns None when the form is to be shown (again)."""
+    if request.method != "POST" or not form.is_valid():
+        return None
+    try:
+        obj = create(**form.changes(), **extra, actor=request.user)
+    except ValidationError as exc:
+        add_service_errors(form, exc)
+        return None
+    messages.success(request, message)
+    return redirect(detail_route, obj.pk)
+
+
 def render_list(
     request,
     *,
@@ -512,14 +526,11 @@ def contacts(request):
 @crm_view
 def contact_new(request):
     form = ContactForm(request.POST or None, tenant=request.tenant)
-    if request.method == "POST" and form.is_valid():
-        try:
-            contact = services.contact_create(**form.changes(), actor=request.user)
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
-            messages.success(request, _("Contact created."))
-            return redirect("crm:contact-detail", contact.pk)
+    created = save_new(
+        request, form, create=services.contact_create, message=_("Contact created."), detail_route="crm:contact-detail"
+    )
+    if created is not None:
+        return created
     context = {
         "form": form,
         "title": _("New contact"),
@@ -756,14 +767,11 @@ def companies(request):
 @crm_view
 def company_new(request):
     form = CompanyForm(request.POST or None, tenant=request.tenant)
-    if request.method == "POST" and form.is_valid():
-        try:
-            company = services.company_create(**form.changes(), actor=request.user)
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
-            messages.success(request, _("Company created."))
-            return redirect("crm:company-detail", company.pk)
+    created = save_new(
+        request, form, create=services.company_create, message=_("Company created."), detail_route="crm:company-detail"
+    )
+    if created is not None:
+        return created
     context = {
         "form": form,
         "title": _("New company"),
@@ -855,14 +863,16 @@ def deal_new(request):
     contact = selectors.contact_get(contact_id=contact_id) if contact_id else None
     initial = {"stage": request.GET.get("stage", "")}
     form = DealForm(request.POST or None, initial=initial, tenant=request.tenant, creating=True)
-    if request.method == "POST" and form.is_valid():
-        try:
-            deal = services.deal_create(**form.changes(), contact=contact, actor=request.user)
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
-            messages.success(request, _("Deal created."))
-            return redirect("crm:deal-detail", deal.pk)
+    created = save_new(
+        request,
+        form,
+        create=services.deal_create,
+        message=_("Deal created."),
+        detail_route="crm:deal-detail",
+        contact=contact,
+    )
+    if created is not None:
+        return created
     context = {
         "form": form,
         "title": _("New deal"),
